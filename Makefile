@@ -1,0 +1,67 @@
+# Shelter check-in (避難所チェックイン): the verbs a newcomer needs.
+#   make run     install what is missing, start the whole stack on localhost, print the URLs
+#   make test    install, start a test stack, run every test tier, stop it
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY      := .venv/bin/python
+STACK   := deploy/local/stack.sh
+PACKAGES := shelter_contracts shelter_runtime shelter_registration shelter_roster shelter_stats \
+            shelter_integration shelter_auth shelter_kiosk
+TEST_DIRS := $(wildcard libs/*/tests services/*/tests edge/*/tests) tests
+PYTEST  := $(PY) -m pytest
+
+.PHONY: help install run up stop restart logs test test-unit test-integration test-e2e \
+        lint format typecheck asyncapi clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+install: ## install what is missing (apt, uv workspace, Kafka jars, FerretDB); cached in .cache/
+	@deploy/local/install.sh
+
+run: install ## start everything in the foreground and print the URLs; Ctrl-C stops it all
+	@$(STACK) run dev
+
+up: install ## start everything in the background
+	@$(STACK) up dev
+
+stop: ## stop the background stacks
+	@$(STACK) down dev; $(STACK) down test
+
+restart: stop up ## restart the background stack
+
+logs: ## follow the logs of the background stack
+	@tail -f .stack/dev/logs/stack.log
+
+test: install ## every tier (unit, integration, e2e) against a fresh test stack
+	@$(STACK) with test -- $(PYTEST) -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: ## unit tests only (no servers)
+	@$(PYTEST) -m unit $(PYTEST_ARGS)
+
+test-integration: install ## integration tests (real Kafka and FerretDB)
+	@$(STACK) with test -- $(PYTEST) -m integration $(PYTEST_ARGS)
+
+test-e2e: install ## end-to-end tests through the nginx gateway
+	@$(STACK) with test -- $(PYTEST) -m e2e $(PYTEST_ARGS)
+
+lint: ## ruff, formatting, mypy --strict and the AsyncAPI document
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+	$(PY) -m shelter_contracts.asyncapi --check
+
+typecheck:
+	$(PY) -m mypy $(addprefix -p ,$(PACKAGES))
+	$(PY) -m mypy $(TEST_DIRS) deploy/local
+
+format: ## apply ruff's fixes and formatting
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+asyncapi: ## regenerate libs/contracts/asyncapi.json from the event models
+	$(PY) -m shelter_contracts.asyncapi
+
+clean: stop ## remove the stacks' data and logs (keeps the download cache)
+	rm -rf .stack

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Starts and stops the local stack (Kafka, FerretDB, the services, nginx) under honcho.
+#   stack.sh run  [dev|test]   in the foreground; Ctrl-C stops everything
+#   stack.sh up   [dev|test]   in the background, returns once every part is ready
+#   stack.sh down [dev|test]   stops a background stack
+#   stack.sh with NAME -- CMD  starts a fresh stack NAME, runs CMD against it, stops it
+# State (data, logs, rendered configs) lives in .stack/<name>/; `make clean` removes it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cmd=${1:?usage: stack.sh run|up|down|with [dev|test]}
+name=${2:-dev}
+if [ "$cmd" = with ]; then
+  shift 2
+  [ "${1:-}" = -- ] && shift
+  "$0" down "$name"
+  rm -rf "$ROOT/.stack/$name"  # every run starts from empty topics and databases
+  "$0" up "$name"
+  set +e
+  ( eval "$("$0" env "$name" | sed 's/^/export STACK_/')"; export STACK_NAME="$name"; "$@" )
+  status=$?
+  "$0" down "$name"
+  exit $status
+fi
+export ROOT STACK_NAME=$name STACK_DIR="$ROOT/.stack/$name"
+
+set -a
+# shellcheck source=ports.env
+. "$ROOT/deploy/local/ports.env"
+set +a
+if [ "$name" = test ]; then
+  offset=${TEST_PORT_OFFSET:-10000}
+  for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
+             KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT; do
+    export "$var=$(( ${!var} + offset ))"
+  done
+fi
+# An explicit override in the caller's environment wins over the file.
+for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
+           KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT; do
+  override="OVERRIDE_$var"; [ -n "${!override:-}" ] && export "$var=${!override}"
+done
+
+export PY="$ROOT/.venv/bin/python"
+export NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+export NGINX_MIME_TYPES=${NGINX_MIME_TYPES:-/etc/nginx/mime.types}
+export WEB_ROOT="$ROOT/web/dist"
+[ -f "$WEB_ROOT/index.html" ] || WEB_ROOT="$ROOT/web/public"
+
+# What every service reads (see libs/runtime/src/shelter_runtime/settings.py).
+export ENVIRONMENT=${ENVIRONMENT:-development}
+[ "$name" = test ] && export ENVIRONMENT=test
+export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
+export MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/"
+export KAFKA_TOPIC_NAMESPACE=${KAFKA_TOPIC_NAMESPACE:-$name}
+export MONGODB_DATABASE_PREFIX="$name-"
+export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
+export OTEL_BSP_SCHEDULE_DELAY=500
+export PYTHONUNBUFFERED=1
+
+render() {  # render TEMPLATE OUT: replaces ${UPPER_CASE} names from the environment only
+  "$PY" - "$1" "$2" <<'PYEOF'
+import os, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+def sub(m):
+    if m.group(1) not in os.environ:
+        sys.exit(f"{sys.argv[1]}: ${{{m.group(1)}}} is not set")
+    return os.environ[m.group(1)]
+open(sys.argv[2], "w", encoding="utf-8").write(re.sub(r"\$\{([A-Z][A-Z0-9_]*)\}", sub, text))
+PYEOF
+}
+
+prepare() {
+  mkdir -p "$STACK_DIR"/{kafka/data,ferretdb,nginx,logs}
+  render "$ROOT/deploy/local/kafka/server.properties.in" "$STACK_DIR/kafka/server.properties"
+  render "$ROOT/deploy/local/nginx/nginx.conf.in" "$STACK_DIR/nginx/nginx.conf"
+  if [ ! -f "$STACK_DIR/kafka/data/meta.properties" ]; then
+    local cp="$ROOT/.cache/kafka/libs/*" id
+    id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid)
+    java -Dlog4j2.configurationFile="$ROOT/deploy/local/kafka/log4j2.properties" -cp "$cp" \
+      kafka.tools.StorageTool format --standalone -t "$id" \
+      -c "$STACK_DIR/kafka/server.properties" >/dev/null
+  fi
+}
+
+urls() {
+  cat <<URLS
+
+  Shelter check-in is running ($name stack):
+    Web UI and API gateway   http://localhost:$GATEWAY_PORT/
+    Registration API docs    http://localhost:$REGISTRATION_PORT/docs
+    Roster API docs          http://localhost:$ROSTER_PORT/docs
+    Statistics API docs      http://localhost:$STATS_PORT/docs
+    Kafka                    127.0.0.1:$KAFKA_PORT
+    MongoDB wire (FerretDB)  mongodb://127.0.0.1:$MONGO_PORT/
+    Traces (OTLP, JSON lines) $STACK_DIR/spans.jsonl
+  Stop with Ctrl-C (or \`make stop\` for a background stack).
+
+URLS
+}
+
+wait_ready() {
+  "$PY" "$ROOT/deploy/local/wait_ready.py" --timeout "${STACK_READY_TIMEOUT:-120}" \
+    "tcp://127.0.0.1:$KAFKA_PORT" "tcp://127.0.0.1:$MONGO_PORT" \
+    "http://127.0.0.1:$REGISTRATION_PORT/readyz" "http://127.0.0.1:$ROSTER_PORT/readyz" \
+    "http://127.0.0.1:$STATS_PORT/readyz" "http://127.0.0.1:$INTEGRATION_PORT/readyz" \
+    "http://127.0.0.1:$AUTH_PORT/readyz" "http://127.0.0.1:$GATEWAY_PORT/api/registration/healthz"
+}
+
+pidfile="$STACK_DIR/honcho.pid"
+case "$cmd" in
+  run)
+    prepare
+    ( wait_ready >/dev/null && urls ) &
+    exec "$PY" -m honcho -f "$ROOT/deploy/local/Procfile" -d "$ROOT" start
+    ;;
+  up)
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "the $name stack is already running (pid $(cat "$pidfile"))"
+    else
+      prepare
+      setsid "$PY" -m honcho -f "$ROOT/deploy/local/Procfile" -d "$ROOT" start \
+        >"$STACK_DIR/logs/stack.log" 2>&1 </dev/null &
+      echo $! >"$pidfile"
+    fi
+    if ! wait_ready; then
+      echo "--- last lines of $STACK_DIR/logs/stack.log ---" >&2
+      tail -n 60 "$STACK_DIR/logs/stack.log" >&2
+      exit 1
+    fi
+    urls
+    ;;
+  down)
+    if [ -f "$pidfile" ]; then
+      pid=$(cat "$pidfile")
+      if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
+      fi
+      rm -f "$pidfile"
+    fi
+    ;;
+  env)  # print the environment a test run needs to reach this stack
+    for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
+               KAFKA_PORT MONGO_PORT OTLP_PORT KAFKA_TOPIC_NAMESPACE; do
+      echo "$var=${!var}"
+    done
+    echo "DIR=$STACK_DIR"
+    ;;
+  *) echo "usage: stack.sh run|up|down|env [dev|test]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+"""Runtime pieces every service wires in its bootstrap."""

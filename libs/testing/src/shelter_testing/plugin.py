@@ -1,0 +1,63 @@
+"""Pytest plugin: tier markers from folders, the stack, a namespace and database per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from shelter_runtime.mongo import Document
+from shelter_testing import stack as local_stack
+
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's folder names its tier: tests/unit, tests/integration or tests/e2e."""
+    for item in items:
+        parts = Path(str(item.path)).parts
+        tier = next((t for t in TIERS if t in parts), None)
+        if tier is None:
+            raise pytest.UsageError(f"{item.nodeid} is not under a unit/integration/e2e folder")
+        item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[local_stack.Stack]:
+    """The running test stack; started here (and stopped after) when nobody started it."""
+    current = local_stack.describe("test")
+    started_here = False
+    if not current.ready():
+        local_stack.start("test")
+        started_here = True
+        if not current.ready():
+            pytest.fail("the test stack did not become ready: see .stack/test/logs/stack.log")
+    yield current
+    if started_here:
+        local_stack.stop("test")
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A topic namespace of this test's own: its topics hold only what it published."""
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(stack: local_stack.Stack) -> AsyncIterator[AsyncMongoClient[Document]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        stack.mongodb_uri, tz_aware=True, uuidRepresentation="standard"
+    )
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def database_name(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[str]:
+    """A database of this test's own, dropped afterwards."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    yield name
+    await mongo_client.drop_database(name)

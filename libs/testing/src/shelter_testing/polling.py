@@ -12,19 +12,19 @@ T = TypeVar("T")
 async def eventually(
     probe: Callable[[], Awaitable[T]],
     until: Callable[[T], bool],
-    timeout: float = 20.0,
+    within: float = 20.0,
     interval: float = 0.1,
 ) -> T:
-    """Call `probe` until `until(result)` holds; fail with the last result after `timeout`.
+    """Call `probe` until `until(result)` holds; fail with the last result after `within` seconds.
 
-    The timeout only bounds a failing test; it is not a speed target (those are benchmarks).
+    The limit only bounds a failing test; it is not a speed target (those are benchmarks).
     """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         result = await probe()
         if until(result):
             return result
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last value: {result!r}")
+            raise AssertionError(f"condition not met within {within}s; last value: {result!r}")
         await asyncio.sleep(interval)

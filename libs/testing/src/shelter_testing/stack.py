@@ -41,7 +41,8 @@ class Stack:
 
 def _variables(name: str) -> dict[str, str]:
     if os.environ.get("STACK_NAME") == name and "STACK_KAFKA_PORT" in os.environ:
-        return {k.removeprefix("STACK_"): v for k, v in os.environ.items() if k.startswith("STACK_")}
+        prefix = "STACK_"
+        return {k.removeprefix(prefix): v for k, v in os.environ.items() if k.startswith(prefix)}
     out = subprocess.run(  # noqa: S603 - our own script
         [str(STACK_SCRIPT), "env", name], check=True, capture_output=True, text=True
     ).stdout

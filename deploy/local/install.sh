@@ -59,7 +59,7 @@ kafka() {
     mvn -q -B -Dmaven.repo.local="$CACHE/m2" -f "$ROOT/deploy/local/kafka/pom.xml" \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
       -DoutputDirectory="$KAFKA_LIBS"
-    unzip -l "$KAFKA_LIBS"/kafka_2.13-*.jar | grep -q 'kafka/Kafka.class' \
+    unzip -Z1 "$KAFKA_LIBS"/kafka_2.13-*.jar kafka/Kafka.class >/dev/null \
       || { echo "kafka.Kafka missing from the resolved jar" >&2; exit 1; }
     touch "$KAFKA_LIBS/.complete"
   fi

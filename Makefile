@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PY      := .venv/bin/python
 STACK   := deploy/local/stack.sh
 PACKAGES := shelter_contracts shelter_runtime shelter_registration shelter_roster shelter_stats \
-            shelter_integration shelter_auth shelter_kiosk shelter_testing
+            shelter_integration shelter_auth shelter_kiosk shelter_testing shelter_text
 TEST_DIRS := $(wildcard libs/*/tests services/*/tests edge/*/tests) tests
 PYTEST  := $(PY) -m pytest
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from shelter_testing.stack import Stack
 
@@ -22,7 +23,13 @@ PERSON: dict[str, Any] = {
 
 @pytest.fixture
 async def gateway(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A client from outside the system: never traced by this process.
+
+    In-process service tests instrument httpx for the whole test process; an instrumented
+    client would replace the trace context a test sends with its own.
+    """
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+        HTTPXClientInstrumentor.uninstrument_client(client)
         yield client
 
 

@@ -15,8 +15,13 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
-class UnsafeSettingsError(ValueError):
-    """A setting keeps a development default where that default is unsafe."""
+class UnsafeSettingsError(Exception):
+    """A setting keeps a development default where that default is unsafe.
+
+    Not a ValueError on purpose: pydantic would wrap a ValueError in a ValidationError (whose
+    text quotes the input settings, secrets included) and `except UnsafeSettingsError` would
+    never match.
+    """
 
 
 class ServiceSettings(BaseSettings):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterRegistered
-from shelter_stats.adapters.mongo import MongoStatistics
+from shelter_stats.service_layer.ports import Statistics
 
 
-async def apply_stay_event(
-    event: EvacueeCheckedIn | EvacueeCheckedOut, stats: MongoStatistics
-) -> bool:
+async def apply_stay_event(event: EvacueeCheckedIn | EvacueeCheckedOut, stats: Statistics) -> bool:
     """Count a check-in or check-out once; False when it changed nothing."""
     if isinstance(event, EvacueeCheckedIn):
         return await stats.record_check_in(
@@ -17,6 +15,6 @@ async def apply_stay_event(
     return await stats.record_check_out(event.stay_id, event.shelter_id, event.checked_out_at)
 
 
-async def apply_shelter_event(event: ShelterRegistered, stats: MongoStatistics) -> bool:
+async def apply_shelter_event(event: ShelterRegistered, stats: Statistics) -> bool:
     """Keep the shelter's capacity for the occupancy rate."""
     return await stats.record_shelter(event.shelter_id, event.capacity, event.occurred_at)

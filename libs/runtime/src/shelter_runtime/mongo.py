@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -31,10 +32,11 @@ def service_database(
     return client[settings.database_name]
 
 
-async def ping(client: AsyncMongoClient[Document]) -> bool:
-    """True when the server answers a ping."""
+async def ping(client: AsyncMongoClient[Document], timeout_seconds: float = 2.0) -> bool:
+    """True when the server answers a ping within the timeout (a readiness probe must not hang)."""
     try:
-        await client.admin.command("ping")
+        async with asyncio.timeout(timeout_seconds):
+            await client.admin.command("ping")
     except Exception:
         return False
     return True

@@ -32,6 +32,8 @@ def _check_in(shelter_id: str) -> EvacueeCheckedIn:
             sex=Sex.MALE,
         ),
         age_band=40,
+        sex=Sex.MALE,
+        household_key="0123456789abcdef0123456789abcdef",
         checked_in_at=now,
     )
 

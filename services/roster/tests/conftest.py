@@ -157,6 +157,8 @@ def make_check_in(
         channel=channel,
         personal=personal(family_name=family_name),
         age_band=70,
+        sex=Sex.FEMALE,
+        household_key="0123456789abcdef0123456789abcdef",
         statuses=statuses,
         message=message,
         checked_in_at=at,

@@ -29,6 +29,7 @@ from shelter_contracts.events import (
     Channel,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
+    ShelterFacts,
     ShelterRegistered,
 )
 from shelter_contracts.personal import EvacueePersonal, Sex
@@ -165,6 +166,8 @@ def make_check_in(
         channel=channel,
         personal=personal(family_name=family_name),
         age_band=70,
+        sex=Sex.FEMALE,
+        household_key="0123456789abcdef0123456789abcdef",
         statuses=statuses,
         message=message,
         checked_in_at=at,
@@ -196,8 +199,8 @@ def make_shelter_registered(
         occurred_at=T0 + timedelta(minutes=minute),
         shelter_id=shelter_id,
         producer="registration",
-        name=name,
-        capacity=capacity,
+        version=1,
+        shelter=ShelterFacts(name=name, capacity=capacity),
     )
 
 

@@ -14,9 +14,15 @@ from shelter_contracts.events import (
     EvacueeCheckedIn,
     EvacueeCheckedOut,
     Event,
+    OccupancyChanged,
+    ShelterClosed,
+    ShelterDeleted,
+    ShelterOpened,
     ShelterRegistered,
+    ShelterTrainingModeChanged,
+    ShelterUpdated,
 )
-from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS, Topic
+from shelter_contracts.topics import EVACUEE_STAYS, OCCUPANCY, SHELTERS, Topic
 
 DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "asyncapi.json"
 
@@ -24,6 +30,12 @@ _PUBLISHED: tuple[tuple[Topic, type[Event]], ...] = (
     (EVACUEE_STAYS, EvacueeCheckedIn),
     (EVACUEE_STAYS, EvacueeCheckedOut),
     (SHELTERS, ShelterRegistered),
+    (SHELTERS, ShelterUpdated),
+    (SHELTERS, ShelterOpened),
+    (SHELTERS, ShelterClosed),
+    (SHELTERS, ShelterTrainingModeChanged),
+    (SHELTERS, ShelterDeleted),
+    (OCCUPANCY, OccupancyChanged),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from shelter_contracts.events import ShelterEvent, StayEvent
+from shelter_contracts.events import OccupancyEvent, ShelterEvent, StayEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,4 +37,10 @@ SHELTERS = Topic(
     payload=TypeAdapter(ShelterEvent),
 )
 
-CATALOGUE: tuple[Topic, ...] = (EVACUEE_STAYS, SHELTERS)
+OCCUPANCY = Topic(
+    base_name="shelter.occupancy.v1",
+    description="Coalesced counts per shelter (避難者数・世帯数・混雑度), keyed by shelter id.",
+    payload=TypeAdapter(OccupancyEvent),
+)
+
+CATALOGUE: tuple[Topic, ...] = (EVACUEE_STAYS, SHELTERS, OCCUPANCY)

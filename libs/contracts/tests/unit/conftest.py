@@ -12,6 +12,7 @@ from shelter_contracts.events import (
     EvacueeCheckedIn,
     EvacueeCheckedOut,
     Event,
+    ShelterFacts,
     ShelterRegistered,
 )
 from shelter_contracts.personal import EvacueePersonal, Sex
@@ -45,6 +46,8 @@ def checked_in(personal: EvacueePersonal) -> EvacueeCheckedIn:
         channel=Channel.SMARTPHONE,
         personal=personal,
         age_band=70,
+        sex=personal.sex,
+        household_key="0123456789abcdef0123456789abcdef",
         statuses=("要介護", "ペット同伴"),
         message="卵アレルギー",
         checked_in_at=NOW,
@@ -71,8 +74,8 @@ def shelter_registered() -> ShelterRegistered:
         occurred_at=NOW,
         shelter_id="13101-0001",
         producer="registration",
-        name="千代田小学校",
-        capacity=200,
+        version=1,
+        shelter=ShelterFacts(name="千代田小学校", capacity=200),
     )
 
 

@@ -25,8 +25,8 @@ def _envelope(**overrides: Any) -> dict[str, Any]:
         "occurred_at": "2026-11-25T09:30:00+09:00",
         "shelter_id": "13101-0001",
         "producer": "registration",
-        "name": "千代田小学校",
-        "capacity": 200,
+        "version": 1,
+        "shelter": {"name": "千代田小学校", "capacity": 200},
     }
     fields.update(overrides)
     return fields

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from shelter_contracts.topics import CATALOGUE, EVACUEE_STAYS, SHELTERS, Topic
+from shelter_contracts.topics import CATALOGUE, EVACUEE_STAYS, OCCUPANCY, SHELTERS, Topic
 
 
 def test_a_topic_without_namespace_is_named_by_its_base_name() -> None:
@@ -25,8 +25,8 @@ def test_different_namespaces_give_different_names() -> None:
     assert len(names) == 3 * len(CATALOGUE)
 
 
-def test_the_catalogue_holds_both_topics_with_unique_names() -> None:
-    assert set(CATALOGUE) == {EVACUEE_STAYS, SHELTERS}
+def test_the_catalogue_holds_every_topic_with_unique_names() -> None:
+    assert set(CATALOGUE) == {EVACUEE_STAYS, SHELTERS, OCCUPANCY}
     names = [topic.base_name for topic in CATALOGUE]
     assert len(names) == len(set(names))
 

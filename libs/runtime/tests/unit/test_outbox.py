@@ -8,7 +8,7 @@ from uuid import UUID
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from shelter_contracts.events import Channel, EvacueeCheckedOut, ShelterRegistered
+from shelter_contracts.events import Channel, EvacueeCheckedOut, ShelterFacts, ShelterRegistered
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
 from shelter_runtime.outbox import outbox_entries
 
@@ -20,8 +20,8 @@ def _shelter(shelter_id: str = "13101-0001") -> ShelterRegistered:
         occurred_at=NOW,
         shelter_id=shelter_id,
         producer="registration",
-        name="千代田小学校",
-        capacity=200,
+        version=1,
+        shelter=ShelterFacts(name="千代田小学校", capacity=200),
     )
 
 

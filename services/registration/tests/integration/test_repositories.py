@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from pymongo import AsyncMongoClient
 
-from shelter_contracts.events import Channel, EvacueeCheckedOut, ShelterRegistered
+from shelter_contracts.events import Channel, EvacueeCheckedOut, ShelterFacts, ShelterRegistered
 from shelter_contracts.personal import EvacueePersonal
 from shelter_registration.adapters.mongo import MongoShelters, MongoStays
 from shelter_registration.domain.model import Shelter, ShelterAlreadyExistsError, Stay
@@ -37,7 +37,11 @@ async def test_shelter_round_trip_and_unique_id(repos: tuple[Shelters, Stays]) -
     shelters, _ = repos
     shelter = Shelter("13101-0001", "千代田小学校", 200)
     event = ShelterRegistered(
-        occurred_at=AT, shelter_id=shelter.shelter_id, producer="t", name=shelter.name, capacity=200
+        occurred_at=AT,
+        shelter_id=shelter.shelter_id,
+        producer="t",
+        version=1,
+        shelter=ShelterFacts(name=shelter.name, capacity=200),
     )
     await shelters.add(shelter, [event])
     assert await shelters.get("13101-0001") == shelter

@@ -51,7 +51,7 @@ async def test_check_in_stores_the_stay_and_delivers_its_event(
 async def test_registering_a_shelter_announces_it(deps: Dependencies) -> None:
     shelter = await _shelter(deps)
     (event,) = deps.shelters.events  # type: ignore[attr-defined]
-    assert (event.shelter_id, event.name, event.capacity) == (
+    assert (event.shelter_id, event.shelter.name, event.shelter.capacity) == (
         shelter.shelter_id,
         "千代田小学校",
         200,

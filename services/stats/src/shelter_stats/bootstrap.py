@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterRegistered
+from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterEventBase
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
 from shelter_runtime.consumer import subscribe
 from shelter_runtime.wiring import build_app, connect
@@ -25,7 +25,7 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
     async def on_stay_event(event: EvacueeCheckedIn | EvacueeCheckedOut) -> None:
         await apply_stay_event(event, stats)
 
-    async def on_shelter_event(event: ShelterRegistered) -> None:
+    async def on_shelter_event(event: ShelterEventBase) -> None:
         await apply_shelter_event(event, stats)
 
     subscribe(parts, EVACUEE_STAYS, on_stay_event)

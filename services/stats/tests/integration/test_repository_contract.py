@@ -164,14 +164,14 @@ async def test_shelter_times_are_compared_at_millisecond_precision(
     same_millisecond = base.model_copy(
         update={
             "event_id": uuid.uuid4(),
-            "capacity": 60,
+            "shelter": base.shelter.model_copy(update={"capacity": 60}),
             "occurred_at": base.occurred_at + timedelta(microseconds=900),
         }
     )
     next_millisecond = base.model_copy(
         update={
             "event_id": uuid.uuid4(),
-            "capacity": 70,
+            "shelter": base.shelter.model_copy(update={"capacity": 70}),
             "occurred_at": base.occurred_at + timedelta(milliseconds=1),
         }
     )

@@ -5,12 +5,14 @@ Glossary: shelter 避難所; stay 滞在 (one check-in, 入所, until its check-
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
 from shelter_contracts.events import Channel
 from shelter_contracts.personal import EvacueePersonal
+from shelter_text import household_key
 
 
 class DomainError(Exception):
@@ -74,3 +76,12 @@ def age_on(date_of_birth: date, day: date) -> int:
 def age_band(date_of_birth: date, day: date) -> int:
     """The decade an age falls in (年代): 0, 10, ... 80, and 90 for ninety and over."""
     return min(max(age_on(date_of_birth, day), 0) // 10 * 10, 90)
+
+
+def household_digest(personal: EvacueePersonal) -> str:
+    """An opaque key shared by one household (same folded address and family name, S12).
+
+    Other services count and group households by it without learning the address.
+    """
+    key = household_key(personal.family_name, personal.address)
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

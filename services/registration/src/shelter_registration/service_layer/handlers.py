@@ -9,6 +9,7 @@ from shelter_contracts.events import (
     Channel,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
+    ShelterFacts,
     ShelterRegistered,
 )
 from shelter_registration.domain import model
@@ -35,8 +36,8 @@ async def register_shelter(cmd: RegisterShelter, deps: Dependencies) -> model.Sh
         occurred_at=deps.clock.now(),
         shelter_id=shelter.shelter_id,
         producer=PRODUCER,
-        name=shelter.name,
-        capacity=shelter.capacity,
+        version=1,
+        shelter=ShelterFacts(name=shelter.name, capacity=shelter.capacity, is_open=shelter.is_open),
     )
     await deps.shelters.add(shelter, [event])
     await deps.dispatcher.deliver(SHELTERS, shelter.shelter_id)
@@ -68,6 +69,8 @@ async def check_in(cmd: CheckIn, deps: Dependencies) -> EvacueeCheckedIn:
         channel=stay.channel,
         personal=stay.personal,
         age_band=model.age_band(stay.personal.date_of_birth, now.date()),
+        sex=stay.personal.sex,
+        household_key=model.household_digest(stay.personal),
         statuses=cmd.statuses,
         message=cmd.message,
         checked_in_at=now,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterRegistered
+from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterEventBase
 from shelter_stats.service_layer.ports import Statistics
 
 
@@ -15,6 +15,6 @@ async def apply_stay_event(event: EvacueeCheckedIn | EvacueeCheckedOut, stats: S
     return await stats.record_check_out(event.stay_id, event.shelter_id, event.checked_out_at)
 
 
-async def apply_shelter_event(event: ShelterRegistered, stats: Statistics) -> bool:
+async def apply_shelter_event(event: ShelterEventBase, stats: Statistics) -> bool:
     """Keep the shelter's capacity for the occupancy rate."""
-    return await stats.record_shelter(event.shelter_id, event.capacity, event.occurred_at)
+    return await stats.record_shelter(event.shelter_id, event.shelter.capacity, event.occurred_at)

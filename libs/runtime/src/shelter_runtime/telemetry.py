@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from opentelemetry import metrics, trace
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -14,10 +15,42 @@ from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from shelter_runtime.settings import ServiceSettings
+
+#: Span attributes that may carry a query string; search terms there are people's names.
+_URL_ATTRIBUTES = ("http.url", "http.target", "url.full")
+_QUERY_ATTRIBUTES = ("url.query",)
+REDACTED = "REDACTED"
+
+
+class QueryRedactingProcessor(SpanProcessor):
+    """Removes query strings from span attributes while the span can still be changed.
+
+    The HTTP instrumentations record the full URL at span start; the public evacuee search
+    (S16.1) puts names in the query, which must never reach a trace backend.
+    """
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        redact_query(span)
+
+
+def redact_query(span: trace.Span, _scope: object = None) -> None:
+    """Replace the query part of URL attributes; also the ASGI server-request hook.
+
+    The ASGI instrumentation sets its attributes again after the span started, so server
+    spans are redacted by the hook, every other span by the processor.
+    """
+    attributes = getattr(span, "attributes", None) or {}
+    for key in _URL_ATTRIBUTES:
+        value = attributes.get(key)
+        if isinstance(value, str) and "?" in value:
+            span.set_attribute(key, value.split("?", 1)[0] + "?" + REDACTED)
+    for key in _QUERY_ATTRIBUTES:
+        if attributes.get(key):
+            span.set_attribute(key, REDACTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +71,8 @@ def configure_telemetry(settings: ServiceSettings, *extra_processors: SpanProces
     """
     resource = Resource.create({SERVICE_NAME: settings.service_name})
     tracer_provider = TracerProvider(resource=resource)
+    # First, so that every later processor and exporter only sees redacted URLs.
+    tracer_provider.add_span_processor(QueryRedactingProcessor())
     readers = []
     endpoint = settings.otel_exporter_otlp_endpoint
     if endpoint:
@@ -68,6 +103,7 @@ def instrument_app(app: FastAPI, telemetry: Telemetry) -> None:
         tracer_provider=telemetry.tracer_provider,
         meter_provider=telemetry.meter_provider,
         excluded_urls="healthz,readyz",
+        server_request_hook=redact_query,
     )
 
 

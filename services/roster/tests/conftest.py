@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,16 +23,41 @@ import pytest
 from asgi_lifespan import LifespanManager
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
-from shelter_contracts.events import Channel, EvacueeCheckedIn, EvacueeCheckedOut
+from shelter_contracts.events import (
+    Channel,
+    EvacueeCheckedIn,
+    EvacueeCheckedOut,
+    ShelterFacts,
+    ShelterUpdated,
+)
 from shelter_contracts.personal import EvacueePersonal, Sex
-from shelter_roster.adapters.mongo import MongoRosterEntries
+from shelter_roster.adapters.mongo import (
+    MongoNumbering,
+    MongoRosterEntries,
+    MongoRosterSettings,
+    MongoShelterDirectory,
+)
 from shelter_roster.bootstrap import bootstrap
 from shelter_roster.config import Settings
-from shelter_roster.domain.model import CheckInFacts, CheckOutFacts
+from shelter_roster.domain.disclosure import DisclosureSettings
+from shelter_roster.domain.model import (
+    CheckInFacts,
+    CheckOutFacts,
+    EntryNumbers,
+    EntryQuery,
+    Presence,
+    PublicQuery,
+)
+from shelter_roster.domain.rate_limit import RateLimiter
+from shelter_roster.entrypoints import public, staff
+from shelter_roster.entrypoints import settings as settings_routes
+from shelter_roster.service_layer.documents import check_in_fields, check_out_fields
+from shelter_runtime.http import create_app
 from shelter_runtime.mongo import Document
 from shelter_runtime.settings import Environment
 from shelter_testing import Stack
@@ -79,59 +105,157 @@ class FakeRosterEntries:
     async def ensure_indexes(self) -> None:
         return None
 
-    async def record_check_in(self, facts: CheckInFacts) -> bool:
+    async def record_check_in(self, facts: CheckInFacts, numbers: EntryNumbers) -> bool:
         return self.entries.set_once(
-            facts.stay_id,
-            "checked_in_at",
-            {
-                "shelter_id": facts.shelter_id,
-                "channel": int(facts.channel),
-                "personal": facts.personal.model_dump(mode="json"),
-                "statuses": list(facts.statuses),
-                "message": facts.message,
-                "checked_in_at": facts.checked_in_at,
-                "training": facts.training,
-            },
+            facts.stay_id, "checked_in_at", check_in_fields(facts, numbers)
         )
 
     async def record_check_out(self, facts: CheckOutFacts) -> bool:
-        return self.entries.set_once(
-            facts.stay_id,
-            "checked_out_at",
-            {
-                "shelter_id": facts.shelter_id,
-                "checked_out_at": facts.checked_out_at,
-                "forced_check_out": facts.forced,
-            },
-        )
+        return self.entries.set_once(facts.stay_id, "checked_out_at", check_out_fields(facts))
+
+    @staticmethod
+    def _without_history(doc: Document) -> Document:
+        return copy.deepcopy({k: v for k, v in doc.items() if k != "history"})
 
     async def get(self, stay_id: UUID) -> Document | None:
         doc = self.entries.documents.get(stay_id)
-        return copy.deepcopy(doc) if doc is not None else None
+        return self._without_history(doc) if doc is not None else None
 
-    async def list_for_shelter(self, shelter_id: str, limit: int, skip: int) -> list[Document]:
-        rows = [
-            d
-            for d in self.entries.documents.values()
-            if d.get("shelter_id") == shelter_id and "checked_in_at" in d
-        ]
+    def _sorted(self, rows: list[Document]) -> list[Document]:
         # MongoDB orders standard UUIDs (binary subtype 4) by their bytes, as UUID.int does.
-        rows.sort(key=lambda d: (d["checked_in_at"], d["_id"].int))
-        return copy.deepcopy(rows[skip : skip + limit])
+        return sorted(rows, key=lambda d: (d["checked_in_at"], d["_id"].int))
+
+    def _matching(self, query: EntryQuery) -> list[Document]:
+        def matches(d: Document) -> bool:
+            if "checked_in_at" not in d:
+                return False
+            if query.shelter_id is not None and d.get("shelter_id") != query.shelter_id:
+                return False
+            if (d.get("training") is True) != query.training:
+                return False
+            if query.presence is Presence.PRESENT and "checked_out_at" in d:
+                return False
+            if query.presence is Presence.CHECKED_OUT and "checked_out_at" not in d:
+                return False
+            if query.status_item is not None and query.status_item not in d["statuses"]:
+                return False
+            folded = d["folded"]
+            return not query.name or query.name in folded["name"] or query.name in folded["kana"]
+
+        return self._sorted([d for d in self.entries.documents.values() if matches(d)])
+
+    async def find(self, query: EntryQuery, limit: int, skip: int) -> list[Document]:
+        return [self._without_history(d) for d in self._matching(query)[skip : skip + limit]]
+
+    async def count(self, query: EntryQuery) -> int:
+        return len(self._matching(query))
+
+    async def search_public(self, query: PublicQuery, limit: int) -> list[Document]:
+        if not (query.family_name or query.given_name):
+            raise ValueError("a public search needs a family or given name")
+
+        def matches(d: Document) -> bool:
+            if "checked_in_at" not in d or "checked_out_at" in d or d.get("training") is True:
+                return False
+            f = d["folded"]
+            family = query.family_name
+            given = query.given_name
+            return (not family or family in (f["family"], f["family_kana"])) and (
+                not given or given in (f["given"], f["given_kana"])
+            )
+
+        rows = self._sorted([d for d in self.entries.documents.values() if matches(d)])
+        return [self._without_history(d) for d in rows[:limit]]
+
+    async def correct(self, stay_id: UUID, revision: int, fields: Document, edit: Document) -> bool:
+        doc = self.entries.documents.get(stay_id)
+        if doc is None or "checked_in_at" not in doc or doc.get("revision", 0) != revision:
+            return False
+        history = [*doc.get("history", []), edit]
+        self.entries.documents[stay_id] = as_stored(
+            {**doc, **fields, "revision": revision + 1, "history": history}
+        )
+        return True
+
+    async def history(self, stay_id: UUID) -> list[Document]:
+        doc = self.entries.documents.get(stay_id)
+        return copy.deepcopy(list((doc or {}).get("history") or []))
+
+
+class FakeNumbering:
+    """Per-shelter counters and household numbers in memory, like MongoNumbering."""
+
+    def __init__(self) -> None:
+        self.counters: dict[str, int] = {}
+        self.serials: dict[UUID, int] = {}
+        self.households: dict[str, int] = {}
+
+    def _next(self, counter: str) -> int:
+        self.counters[counter] = self.counters.get(counter, 0) + 1
+        return self.counters[counter]
+
+    async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
+        if stay_id not in self.serials:
+            self.serials[stay_id] = self._next(f"serial|{training}|{shelter_id}")
+        return self.serials[stay_id]
+
+    async def household_number(self, shelter_id: str, household_key: str, training: bool) -> int:
+        key = f"{training}|{shelter_id}|{household_key}"
+        if key not in self.households:
+            self.households[key] = self._next(f"household|{training}|{shelter_id}")
+        return self.households[key]
+
+
+class FakeShelterDirectory:
+    def __init__(self) -> None:
+        self.shelters: dict[str, tuple[int, str, bool]] = {}
+
+    async def record(self, shelter_id: str, version: int, name: str, deleted: bool) -> bool:
+        known = self.shelters.get(shelter_id)
+        if known is not None and known[0] >= version:
+            return False
+        self.shelters[shelter_id] = (version, name, deleted)
+        return True
+
+    async def names(self, shelter_ids: Iterable[str]) -> dict[str, str]:
+        return {i: self.shelters[i][1] for i in set(shelter_ids) if i in self.shelters}
+
+
+class FakeRosterSettings:
+    def __init__(self) -> None:
+        self.saved: DisclosureSettings | None = None
+
+    async def disclosure(self) -> DisclosureSettings:
+        return self.saved or DisclosureSettings()
+
+    async def save_disclosure(self, settings: DisclosureSettings) -> None:
+        self.saved = settings
 
 
 # --- events ---------------------------------------------------------------------------------
 
+#: A household key as registration sends it (an opaque digest).
+HOUSEHOLD = "0123456789abcdef0123456789abcdef"
 
-def personal(family_name: str = "山田", given_name: str = "花子") -> EvacueePersonal:
+
+def personal(
+    family_name: str = "山田",
+    given_name: str = "花子",
+    *,
+    family_name_kana: str | None = "ヤマダ",
+    given_name_kana: str | None = "ハナコ",
+    address: str = "東京都千代田区千代田1-1",
+    date_of_birth: date = date(1950, 4, 1),
+    sex: Sex = Sex.FEMALE,
+) -> EvacueePersonal:
     return EvacueePersonal(
         family_name=family_name,
         given_name=given_name,
-        family_name_kana="ヤマダ",
-        given_name_kana="ハナコ",
-        address="東京都千代田区千代田1-1",
-        date_of_birth=date(1950, 4, 1),
-        sex=Sex.FEMALE,
+        family_name_kana=family_name_kana,
+        given_name_kana=given_name_kana,
+        address=address,
+        date_of_birth=date_of_birth,
+        sex=sex,
         phone="090-1234-5678",
     )
 
@@ -144,8 +268,14 @@ def make_check_in(
     training: bool = False,
     channel: Channel = Channel.SMARTPHONE,
     family_name: str = "山田",
+    given_name: str = "花子",
+    family_name_kana: str | None = "ヤマダ",
+    given_name_kana: str | None = "ハナコ",
     message: str | None = "卵アレルギー",
     statuses: tuple[str, ...] = ("要介護",),
+    household_key: str = HOUSEHOLD,
+    transferred_from: str | None = None,
+    who: EvacueePersonal | None = None,
 ) -> EvacueeCheckedIn:
     """A check-in at T0 + `minute` minutes."""
     at = T0 + timedelta(minutes=minute)
@@ -155,19 +285,31 @@ def make_check_in(
         producer="registration",
         stay_id=stay_id or uuid.uuid4(),
         channel=channel,
-        personal=personal(family_name=family_name),
+        personal=who
+        or personal(
+            family_name,
+            given_name,
+            family_name_kana=family_name_kana,
+            given_name_kana=given_name_kana,
+        ),
         age_band=70,
         sex=Sex.FEMALE,
-        household_key="0123456789abcdef0123456789abcdef",
+        household_key=household_key,
         statuses=statuses,
         message=message,
         checked_in_at=at,
         training=training,
+        transferred_from=transferred_from,
     )
 
 
 def make_check_out(
-    shelter_id: str, stay_id: UUID, *, minute: int = 60, forced: bool = False
+    shelter_id: str,
+    stay_id: UUID,
+    *,
+    minute: int = 60,
+    forced: bool = False,
+    transferred_to: str | None = None,
 ) -> EvacueeCheckedOut:
     """A check-out at T0 + `minute` minutes."""
     at = T0 + timedelta(minutes=minute)
@@ -179,6 +321,17 @@ def make_check_out(
         channel=Channel.STAFF if forced else Channel.SMARTPHONE,
         checked_out_at=at,
         forced=forced,
+        transferred_to=transferred_to,
+    )
+
+
+def make_shelter_event(shelter_id: str, name: str, version: int) -> ShelterUpdated:
+    return ShelterUpdated(
+        occurred_at=T0,
+        shelter_id=shelter_id,
+        producer="registration",
+        version=version,
+        shelter=ShelterFacts(name=name, capacity=100, is_open=True),
     )
 
 
@@ -208,6 +361,11 @@ def fake_entries() -> FakeRosterEntries:
     return FakeRosterEntries()
 
 
+@pytest.fixture
+def fake_numbering() -> FakeNumbering:
+    return FakeNumbering()
+
+
 @pytest.fixture(params=["fake", "mongo"])
 async def roster_store(
     request: pytest.FixtureRequest,
@@ -224,15 +382,87 @@ async def roster_store(
     return store
 
 
-# --- the service in-process, and a producer -------------------------------------------------
+@pytest.fixture(params=["fake", "mongo"])
+def numbering_store(
+    request: pytest.FixtureRequest,
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+) -> FakeNumbering | MongoNumbering:
+    if request.param == "fake":
+        return FakeNumbering()
+    return MongoNumbering(mongo_client[database_name])
+
+
+@pytest.fixture(params=["fake", "mongo"])
+def shelter_directory(
+    request: pytest.FixtureRequest,
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+) -> FakeShelterDirectory | MongoShelterDirectory:
+    if request.param == "fake":
+        return FakeShelterDirectory()
+    return MongoShelterDirectory(mongo_client[database_name])
+
+
+@pytest.fixture(params=["fake", "mongo"])
+def settings_store(
+    request: pytest.FixtureRequest,
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+) -> FakeRosterSettings | MongoRosterSettings:
+    if request.param == "fake":
+        return FakeRosterSettings()
+    return MongoRosterSettings(mongo_client[database_name])
+
+
+# --- the HTTP API over fakes (unit tier) ----------------------------------------------------
+
+
+class FakeRoster:
+    """The roster app's routes over in-memory stores, without Kafka or a database."""
+
+    def __init__(self, per_minute: int = 30) -> None:
+        self.entries = FakeRosterEntries()
+        self.numbering = FakeNumbering()
+        self.shelters = FakeShelterDirectory()
+        self.settings = FakeRosterSettings()
+        self.config = Settings(
+            environment=Environment.TEST,
+            public_search_per_minute=per_minute,
+            otel_exporter_otlp_endpoint=None,
+        )
+        self.limiter = RateLimiter(per_minute, window=60.0)
+        self.app = create_app(
+            title="roster (fakes)",
+            version="test",
+            routers=[staff.router, public.router, settings_routes.router],
+            checks={},
+        )
+        state = self.app.state
+        state.settings = self.config
+        state.entries = self.entries
+        state.shelters = self.shelters
+        state.roster_settings = self.settings
+        state.public_limiter = self.limiter
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app, client=("203.0.113.7", 5000)),
+            base_url="http://svc",
+        )
 
 
 @pytest.fixture
-async def roster_api(
-    stack: Stack, namespace: str, database_name: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The roster app with its consumer running on this test's topics and database."""
-    settings = Settings(
+def fake_roster() -> FakeRoster:
+    return FakeRoster()
+
+
+# --- the service in-process, and a producer -------------------------------------------------
+
+
+def service_settings(stack: Stack, namespace: str, database_name: str) -> Settings:
+    """The roster's settings on this test's topics, consumer group and database."""
+    return Settings(
         environment=Environment.TEST,
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         kafka_topic_namespace=namespace,
@@ -242,13 +472,26 @@ async def roster_api(
         mongodb_database_prefix="",
         otel_exporter_otlp_endpoint=None,
     )
-    app = bootstrap(settings)
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` while its lifespan (consumers included) runs."""
     async with (
         LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://svc"
         ) as client,
     ):
+        yield client
+
+
+@pytest.fixture
+async def roster_api(
+    stack: Stack, namespace: str, database_name: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The roster app with its consumers running on this test's topics and database."""
+    async with running(bootstrap(service_settings(stack, namespace, database_name))) as client:
         yield client
 
 

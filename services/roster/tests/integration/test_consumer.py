@@ -14,12 +14,17 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, Event
-from shelter_contracts.topics import EVACUEE_STAYS
-from shelter_roster.entrypoints.http import RosterEntryPublic
+from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
+from shelter_roster.bootstrap import bootstrap
+from shelter_roster.entrypoints.schemas import RosterEntryPublic
 from shelter_runtime.consumer import dead_letter_topic
 from shelter_testing import Stack, eventually
+
+from ..conftest import make_shelter_event, running, service_settings
 
 CheckIn = Callable[..., EvacueeCheckedIn]
 CheckOut = Callable[..., EvacueeCheckedOut]
@@ -63,17 +68,29 @@ async def test_check_in_appears_on_the_roster_with_its_facts(
     assert entry == RosterEntryPublic(
         stay_id=event.stay_id,
         shelter_id=shelter_id,
+        serial=1,
         channel=event.channel,
+        household_number=1,
         personal=event.personal,
+        age_band=event.age_band,
         statuses=list(event.statuses),
         message=event.message,
+        remarks=None,
         checked_in_at=event.checked_in_at,
         checked_out_at=None,
         forced_check_out=False,
+        transferred_from=None,
+        transferred_to=None,
         training=False,
+        revision=0,
     )
     listing = (await roster_api.get(f"/shelters/{shelter_id}/entries")).json()
-    assert listing == {"items": [entry.model_dump(mode="json")], "limit": 100, "offset": 0}
+    assert listing == {
+        "items": [entry.model_dump(mode="json")],
+        "total": 1,
+        "limit": 100,
+        "offset": 0,
+    }
     # Another shelter's roster does not show it.
     other = (await roster_api.get(f"/shelters/{shelter_id}-x/entries")).json()
     assert other["items"] == []
@@ -178,3 +195,131 @@ async def test_a_message_breaking_the_contract_goes_to_the_dead_letter_topic(
         await dlq.stop()
 
     assert received == [(shelter_id.encode(), garbage), (shelter_id.encode(), unknown_type)]
+
+
+async def test_serials_and_households_survive_replays_and_a_correction_survives_too(
+    roster_api: httpx.AsyncClient,
+    kafka_producer: KafkaBroker,
+    namespace: str,
+    shelter_id: str,
+    check_in: CheckIn,
+) -> None:
+    """S11.1, S12: staff corrections and the assigned numbers outlive a replayed check-in."""
+    mother = check_in(shelter_id, minute=1, household_key="a" * 32)
+    stranger = check_in(shelter_id, minute=2, household_key="b" * 32, family_name="佐藤")
+    child = check_in(shelter_id, minute=3, household_key="a" * 32, given_name="太郎")
+    for event in (mother, stranger, child):
+        await publish(kafka_producer, namespace, shelter_id, event)
+    await entry_once_present(roster_api, child.stay_id)
+
+    corrected = await roster_api.patch(
+        f"/entries/{mother.stay_id}",
+        json={"personal": {"given_name": "華子"}, "remarks": "2階"},
+        headers={"X-Actor": "staff-1"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    settled = corrected.json()
+
+    for replay in (mother, stranger, mother):
+        await publish(kafka_producer, namespace, shelter_id, replay)
+    sentinel = check_in(shelter_id, minute=4, household_key="c" * 32)
+    await publish(kafka_producer, namespace, shelter_id, sentinel)
+    last = await entry_once_present(roster_api, sentinel.stay_id)
+
+    assert (await roster_api.get(f"/entries/{mother.stay_id}")).json() == settled
+    assert (settled["personal"]["given_name"], settled["remarks"]) == ("華子", "2階")
+    listing = (await roster_api.get(f"/shelters/{shelter_id}/entries")).json()
+    assert [(i["serial"], i["household_number"]) for i in listing["items"]] == [
+        (1, 1),
+        (2, 2),
+        (3, 1),
+        (4, 3),
+    ]
+    assert last["serial"] == 4
+    history = (await roster_api.get(f"/entries/{mother.stay_id}/history")).json()
+    assert [(h["actor"], h["fields"]) for h in history["items"]] == [
+        ("staff-1", ["personal.given_name", "remarks"])
+    ]
+
+
+async def test_public_search_names_the_shelter_from_the_shelters_topic(
+    roster_api: httpx.AsyncClient,
+    kafka_producer: KafkaBroker,
+    namespace: str,
+    shelter_id: str,
+    check_in: CheckIn,
+) -> None:
+    """S16.1: hits carry the shelter's latest name (by version) and only the disclosed fields."""
+    sentinel_shelter = f"{shelter_id}-z"
+    # A newer version, then an older one arriving late, then a sentinel on the same partition
+    # (same key): once the sentinel's name is known, the late old version has been consumed.
+    for event in (
+        make_shelter_event(shelter_id, "千代田小学校", 2),
+        make_shelter_event(shelter_id, "旧・千代田小", 1),
+        make_shelter_event(sentinel_shelter, "番兵", 1),
+    ):
+        await kafka_producer.publish(
+            event.model_dump_json().encode(),
+            topic=SHELTERS.name(namespace),
+            key=shelter_id.encode(),
+        )
+    family = f"試験{uuid.uuid4().hex[:6]}"
+    person = check_in(shelter_id, minute=1, family_name=family, family_name_kana=None)
+    other = check_in(sentinel_shelter, minute=2, family_name=family, family_name_kana=None)
+    await publish(kafka_producer, namespace, shelter_id, person)
+    await publish(kafka_producer, namespace, sentinel_shelter, other)
+    saved = await roster_api.put("/settings/disclosure", json={"name": True, "sex": True})
+    assert saved.status_code == 200
+
+    def both_named(response: httpx.Response) -> bool:
+        items = response.json().get("items", []) if response.status_code == 200 else []
+        return len(items) == 2 and all(i["shelter_name"] for i in items)
+
+    found = await eventually(
+        lambda: roster_api.get("/public/search", params={"family_name": family}),
+        both_named,
+        within=CONSUMED_WITHIN,
+    )
+
+    assert found.json()["items"] == [
+        {
+            "shelter_id": shelter_id,
+            "shelter_name": "千代田小学校",
+            "family_name": family,
+            "given_name": "花子",
+            "family_name_kana": None,
+            "given_name_kana": "ハナコ",
+            "sex": "female",
+        },
+        {
+            "shelter_id": sentinel_shelter,
+            "shelter_name": "番兵",
+            "family_name": family,
+            "given_name": "花子",
+            "family_name_kana": None,
+            "given_name_kana": "ハナコ",
+            "sex": "female",
+        },
+    ]
+    missing = await roster_api.get("/public/search")
+    assert missing.status_code == 422
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_query_strings_never_reach_the_spans_of_the_real_app(
+    stack: Stack, namespace: str, database_name: str
+) -> None:
+    """Names in query strings are personal data: the wired app keeps them out of spans."""
+    exporter = InMemorySpanExporter()
+    app = bootstrap(
+        service_settings(stack, namespace, database_name), SimpleSpanProcessor(exporter)
+    )
+    async with running(app) as api:
+        searched = await api.get("/public/search", params={"family_name": "秘密"})
+        listed = await api.get("/entries", params={"name": "ひみつ"})
+    assert (searched.status_code, listed.status_code) == (200, 200)
+
+    recorded = repr([(s.name, dict(s.attributes or {})) for s in exporter.get_finished_spans()])
+    assert "/public/search" in recorded
+    for secret in ("秘密", "ひみつ", "family_name=", "name="):
+        assert secret not in recorded

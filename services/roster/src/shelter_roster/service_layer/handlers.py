@@ -1,34 +1,149 @@
-"""Event handlers of the roster: each applies an event once, whatever the order of arrival."""
+"""Handlers of the roster: events from Kafka and staff commands.
+
+Event handlers apply each event once, whatever the order of arrival: replays change nothing.
+"""
 
 from __future__ import annotations
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut
-from shelter_roster.domain.model import CheckInFacts, CheckOutFacts
-from shelter_roster.service_layer.ports import RosterEntries
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterEventBase
+from shelter_roster.domain.corrections import correct
+from shelter_roster.domain.disclosure import DisclosureSettings
+from shelter_roster.domain.model import CheckInFacts, CheckOutFacts, Edit, EntryNumbers, RosterEntry
+from shelter_roster.service_layer.documents import (
+    correction_fields,
+    edit_document,
+    entry_from_document,
+)
+from shelter_roster.service_layer.ports import (
+    Numbering,
+    RosterEntries,
+    RosterSettings,
+    ShelterDirectory,
+)
+
+#: Attempts of a correction that lost a race with another one before answering "conflict".
+CORRECTION_ATTEMPTS = 3
+
+
+class UnknownEntryError(Exception):
+    """No checked-in roster entry has this stay id."""
+
+
+class EditConflictError(Exception):
+    """Other corrections kept landing between reading the entry and writing it."""
+
+
+def check_in_facts(event: EvacueeCheckedIn) -> CheckInFacts:
+    """What a check-in event brings to the roster."""
+    return CheckInFacts(
+        stay_id=event.stay_id,
+        shelter_id=event.shelter_id,
+        channel=event.channel,
+        personal=event.personal,
+        statuses=event.statuses,
+        message=event.message,
+        checked_in_at=event.checked_in_at,
+        training=event.training,
+        age_band=event.age_band,
+        household_key=event.household_key,
+        transferred_from=event.transferred_from,
+    )
+
+
+def check_out_facts(event: EvacueeCheckedOut) -> CheckOutFacts:
+    """What a check-out event brings to the roster."""
+    return CheckOutFacts(
+        stay_id=event.stay_id,
+        shelter_id=event.shelter_id,
+        checked_out_at=event.checked_out_at,
+        forced=event.forced,
+        transferred_to=event.transferred_to,
+    )
 
 
 async def apply_stay_event(
-    event: EvacueeCheckedIn | EvacueeCheckedOut, entries: RosterEntries
+    event: EvacueeCheckedIn | EvacueeCheckedOut, entries: RosterEntries, numbering: Numbering
 ) -> bool:
-    """Record a check-in or check-out in the roster; False when it changed nothing."""
-    if isinstance(event, EvacueeCheckedIn):
-        return await entries.record_check_in(
-            CheckInFacts(
-                stay_id=event.stay_id,
-                shelter_id=event.shelter_id,
-                channel=event.channel,
-                personal=event.personal,
-                statuses=event.statuses,
-                message=event.message,
-                checked_in_at=event.checked_in_at,
-                training=event.training,
-            )
-        )
-    return await entries.record_check_out(
-        CheckOutFacts(
-            stay_id=event.stay_id,
-            shelter_id=event.shelter_id,
-            checked_out_at=event.checked_out_at,
-            forced=event.forced,
-        )
+    """Record a check-in or check-out in the roster; False when it changed nothing.
+
+    A check-in gets its serial and household numbers here. Numbers are kept per stay and per
+    household key, so a replay, or a redelivery after a failed write, gets the same ones. The
+    documented race: two deliveries of one check-in handled at the same moment (possible only
+    during a consumer-group rebalance) may both draw a number; one is kept, the other is a gap.
+    """
+    if isinstance(event, EvacueeCheckedOut):
+        return await entries.record_check_out(check_out_facts(event))
+    existing = await entries.get(event.stay_id)
+    if existing is not None and "checked_in_at" in existing:
+        return False
+    numbers = EntryNumbers(
+        serial=await numbering.serial(event.shelter_id, event.stay_id, event.training),
+        household_number=await numbering.household_number(
+            event.shelter_id, event.household_key, event.training
+        ),
     )
+    return await entries.record_check_in(check_in_facts(event), numbers)
+
+
+async def apply_shelter_event(event: ShelterEventBase, shelters: ShelterDirectory) -> bool:
+    """Keep the shelter's name if this event is its newest version."""
+    return await shelters.record(
+        event.shelter_id, event.version, event.shelter.name, event.shelter.deleted
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectEntry:
+    """Staff correct or add to an entry (S11.1 edit link): only the named fields change."""
+
+    stay_id: UUID
+    at: datetime
+    actor: str | None = None
+    personal: dict[str, Any] = field(default_factory=dict)
+    others: dict[str, Any] = field(default_factory=dict)
+    #: The revision the editor saw; when given, a correction made meanwhile is a conflict.
+    expected_revision: int | None = None
+
+
+async def correct_entry(command: CorrectEntry, entries: RosterEntries) -> RosterEntry:
+    """Apply a correction and append it to the entry's history; the corrected entry.
+
+    Check-in facts are written once, so a replayed check-in never undoes a correction. Two
+    corrections at once are serialised by the entry's revision: the later one re-reads and
+    applies its fields on top, unless it named the revision it expected (then: conflict).
+    """
+    for _ in range(CORRECTION_ATTEMPTS):
+        doc = await entries.get(command.stay_id)
+        entry = entry_from_document(doc) if doc is not None else None
+        if entry is None:
+            raise UnknownEntryError
+        if command.expected_revision is not None and command.expected_revision != entry.revision:
+            raise EditConflictError
+        corrected = correct(entry, command.personal, command.others)
+        if not corrected.changes:
+            return entry
+        written = await entries.correct(
+            entry.stay_id,
+            entry.revision,
+            correction_fields(
+                corrected.personal, corrected.statuses, corrected.message, corrected.remarks
+            ),
+            edit_document(Edit(at=command.at, actor=command.actor, changes=corrected.changes)),
+        )
+        if written:
+            doc = await entries.get(command.stay_id)
+            assert doc is not None
+            result = entry_from_document(doc)
+            assert result is not None
+            return result
+    raise EditConflictError
+
+
+async def save_disclosure(settings: DisclosureSettings, store: RosterSettings) -> None:
+    """Replace the public search's disclosure settings (S10 admin 7)."""
+    await store.save_disclosure(settings)

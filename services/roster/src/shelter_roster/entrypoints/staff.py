@@ -1,0 +1,204 @@
+"""The roster for staff (避難者名簿, S11-S12): listings, corrections, history, CSV export.
+
+Every route here is for staff; the gateway puts them behind authentication (auth issue).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Header, Path, Query
+from fastapi.responses import Response
+
+from shelter_contracts.events import ShelterId, StatusItem
+from shelter_roster.domain.corrections import InvalidCorrectionError
+from shelter_roster.domain.model import EntryQuery, Presence
+from shelter_roster.entrypoints.deps import Entries
+from shelter_roster.entrypoints.schemas import (
+    EditPublic,
+    EntryHistory,
+    RosterEntryPublic,
+    RosterEntryUpdate,
+    RosterPage,
+)
+from shelter_roster.service_layer import handlers, views
+from shelter_runtime.http import JsonBody
+from shelter_runtime.problems import InvalidParam, ProblemError
+from shelter_text import fold_name
+
+router = APIRouter(tags=["roster"])
+
+NameFilter = Annotated[
+    str | None,
+    Query(max_length=100, description="Part of the name, kanji or kana (folded: width, forms)"),
+]
+StatusFilter = Annotated[
+    Presence, Query(description="present (避難中), checked_out (退所済み) or all")
+]
+StatusItemFilter = Annotated[
+    StatusItem | None, Query(description="Only entries with this status item ticked")
+]
+TrainingFilter = Annotated[
+    bool, Query(description="true: the training-mode entries instead of the real ones")
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+ActorHeader = Annotated[str | None, Header(alias="X-Actor", max_length=100)]
+
+_NOT_FOUND = ("unknown-entry", "No roster entry with this id", "該当する名簿の記録がありません")
+
+
+def _query(
+    shelter_id: str | None,
+    name: str | None,
+    status: Presence,
+    status_item: str | None,
+    training: bool,
+) -> EntryQuery:
+    return EntryQuery(
+        shelter_id=shelter_id,
+        name=fold_name(name) or None if name else None,
+        presence=status,
+        status_item=status_item,
+        training=training,
+    )
+
+
+async def _page(entries: Entries, query: EntryQuery, limit: int, offset: int) -> RosterPage:
+    page = await views.list_entries(entries, query, limit=limit, offset=offset)
+    return RosterPage(
+        items=[RosterEntryPublic.of(e) for e in page.entries],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _csv(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/shelters/{shelter_id}/entries")
+async def list_shelter_entries(
+    shelter_id: Annotated[ShelterId, Path()],
+    entries: Entries,
+    name: NameFilter = None,
+    status: StatusFilter = Presence.ALL,
+    status_item: StatusItemFilter = None,
+    training: TrainingFilter = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> RosterPage:
+    """The roster of one shelter, oldest check-in first, filtered (S11.1)."""
+    query = _query(shelter_id, name, status, status_item, training)
+    return await _page(entries, query, limit, offset)
+
+
+@router.get("/entries")
+async def list_all_entries(
+    entries: Entries,
+    name: NameFilter = None,
+    status: StatusFilter = Presence.ALL,
+    status_item: StatusItemFilter = None,
+    training: TrainingFilter = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> RosterPage:
+    """Entries of every shelter, e.g. to find a person by name (staff)."""
+    query = _query(None, name, status, status_item, training)
+    return await _page(entries, query, limit, offset)
+
+
+@router.get("/shelters/{shelter_id}/entries.csv", response_class=Response)
+async def export_shelter_entries(
+    shelter_id: Annotated[ShelterId, Path()],
+    entries: Entries,
+    name: NameFilter = None,
+    status: StatusFilter = Presence.ALL,
+    status_item: StatusItemFilter = None,
+    training: TrainingFilter = False,
+) -> Response:
+    """The shelter's roster as a CSV file for Excel (UTF-8 with BOM, CRLF, Japan time)."""
+    query = _query(shelter_id, name, status, status_item, training)
+    return _csv(await views.export_entries(entries, query), f"roster-{shelter_id}.csv")
+
+
+@router.get("/entries.csv", response_class=Response)
+async def export_all_entries(
+    entries: Entries,
+    name: NameFilter = None,
+    status: StatusFilter = Presence.ALL,
+    status_item: StatusItemFilter = None,
+    training: TrainingFilter = False,
+) -> Response:
+    """Every shelter's roster as one CSV file, with a shelter column first."""
+    query = _query(None, name, status, status_item, training)
+    return _csv(await views.export_entries(entries, query), "roster.csv")
+
+
+@router.get("/entries/{stay_id}", responses={404: {"description": "No such entry"}})
+async def get_entry(stay_id: UUID, entries: Entries) -> RosterEntryPublic:
+    """One roster entry by stay id."""
+    entry = await views.entry(entries, stay_id)
+    if entry is None:
+        raise ProblemError(404, *_NOT_FOUND)
+    return RosterEntryPublic.of(entry)
+
+
+@router.patch(
+    "/entries/{stay_id}",
+    dependencies=[JsonBody],
+    responses={404: {"description": "No such entry"}, 409: {"description": "Edited meanwhile"}},
+)
+async def correct_entry(
+    stay_id: UUID,
+    update: Annotated[RosterEntryUpdate, Body()],
+    entries: Entries,
+    x_actor: ActorHeader = None,
+) -> RosterEntryPublic:
+    """Correct or add to an entry (S11.1 edit link); the change goes to its history."""
+    command = handlers.CorrectEntry(
+        stay_id=stay_id,
+        at=datetime.now(UTC),
+        actor=update.actor or x_actor,
+        personal=update.personal_changes(),
+        others=update.other_changes(),
+        expected_revision=update.revision,
+    )
+    try:
+        entry = await handlers.correct_entry(command, entries)
+    except handlers.UnknownEntryError:
+        raise ProblemError(404, *_NOT_FOUND) from None
+    except handlers.EditConflictError:
+        raise ProblemError(
+            409,
+            "edit-conflict",
+            "The entry was being edited by someone else; try again",
+            "他の職員が同時に編集しています。もう一度お試しください",
+        ) from None
+    except InvalidCorrectionError as error:
+        raise ProblemError(
+            422,
+            "validation-error",
+            "Some fields are missing or invalid",
+            "入力内容に誤りがあります",
+            invalid_params=[
+                InvalidParam(name=field, reason=kind).model_dump() for field, kind in error.problems
+            ],
+        ) from None
+    return RosterEntryPublic.of(entry)
+
+
+@router.get("/entries/{stay_id}/history", responses={404: {"description": "No such entry"}})
+async def get_entry_history(stay_id: UUID, entries: Entries) -> EntryHistory:
+    """The corrections of an entry, oldest first: who, when, which fields, old and new value."""
+    history = await views.entry_history(entries, stay_id)
+    if history is None:
+        raise ProblemError(404, *_NOT_FOUND)
+    return EntryHistory(stay_id=stay_id, items=[EditPublic.of(e) for e in history])

@@ -1,0 +1,1 @@
+"""MongoDB repositories, Argon2id hashing, signing keys, the clock."""

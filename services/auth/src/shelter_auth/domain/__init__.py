@@ -1,0 +1,1 @@
+"""Accounts, password policy, credentials and audit records: pure rules, no I/O."""

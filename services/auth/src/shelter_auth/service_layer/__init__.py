@@ -1,0 +1,1 @@
+"""Handlers of the auth service and the ports they use."""

@@ -7,18 +7,26 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
 from shelter_registration.adapters.clock import SystemClock
-from shelter_registration.adapters.mongo import MongoShelters, MongoStays
+from shelter_registration.adapters.mongo import MongoShelters, MongoStatusItems, MongoStays
 from shelter_registration.config import Settings
-from shelter_registration.entrypoints.http import shelters
+from shelter_registration.entrypoints.http import imports, settings_router, shelters
+from shelter_registration.entrypoints.qr_codes import qr_codes
 from shelter_registration.service_layer import handlers
 from shelter_runtime.outbox import OutboxRelay
 from shelter_runtime.wiring import build_app, connect
 
 
 def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor) -> FastAPI:
-    """The registration app, ready to serve; connections open in its lifespan."""
+    """The registration app, ready to serve; connections open in its lifespan.
+
+    The runtime's body limit is app-wide, so the app gets the CSV import's larger limit and
+    every JSON route enforces `max_request_body_bytes` itself (entrypoints.deps.SmallBodyRoute).
+    """
     settings = settings or Settings()
-    parts = connect(settings, *span_processors)
+    app_limit = max(settings.max_import_body_bytes, settings.max_request_body_bytes)
+    parts = connect(
+        settings.model_copy(update={"max_request_body_bytes": app_limit}), *span_processors
+    )
     namespace = settings.kafka_topic_namespace
     shelter_repo = MongoShelters(parts.db, namespace)
     stay_repo = MongoStays(parts.db, namespace)
@@ -31,8 +39,18 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
     parts.on_startup.append(stay_repo.ensure_indexes)
     parts.background.append(relay.run)
 
-    app = build_app(parts, title="Shelter check-in: registration", routers=[shelters])
+    # qr_codes and imports first: /shelters/qr.html is not a shelter id.
+    app = build_app(
+        parts,
+        title="Shelter check-in: registration",
+        routers=[qr_codes, imports, shelters, settings_router],
+    )
+    app.state.settings = settings
     app.state.deps = handlers.Dependencies(
-        shelters=shelter_repo, stays=stay_repo, dispatcher=relay, clock=SystemClock()
+        shelters=shelter_repo,
+        stays=stay_repo,
+        status_items=MongoStatusItems(parts.db),
+        dispatcher=relay,
+        clock=SystemClock(),
     )
     return app

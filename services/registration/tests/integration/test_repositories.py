@@ -1,66 +1,147 @@
-"""One contract for the stay and shelter repositories, run against the fake and FerretDB."""
+"""One contract for the registration repositories, run against the fakes and FerretDB."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 from uuid import uuid4
 
 import pytest
 from pymongo import AsyncMongoClient
 
-from shelter_contracts.events import Channel, EvacueeCheckedOut, ShelterFacts, ShelterRegistered
+from shelter_contracts.events import (
+    Channel,
+    EvacueeCheckedOut,
+    ShelterFacts,
+    ShelterRegistered,
+    ShelterType,
+)
 from shelter_contracts.personal import EvacueePersonal
-from shelter_registration.adapters.mongo import MongoShelters, MongoStays
-from shelter_registration.domain.model import Shelter, ShelterAlreadyExistsError, Stay
-from shelter_registration.service_layer.ports import Shelters, Stays
+from shelter_registration.adapters.mongo import MongoShelters, MongoStatusItems, MongoStays
+from shelter_registration.domain.model import (
+    AlreadyCheckedInError,
+    ConcurrentUpdateError,
+    Shelter,
+    ShelterAlreadyExistsError,
+    ShelterMaster,
+    Stay,
+)
+from shelter_registration.service_layer.handlers import Dependencies
+from shelter_registration.service_layer.ports import Shelters, StatusItems, Stays
 from shelter_runtime.mongo import Document
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+MASTER = ShelterMaster(
+    name="千代田小学校",
+    capacity=200,
+    address="東京都千代田区千代田1-1",
+    shelter_type=ShelterType.EMERGENCY,
+    latitude=35.6852,
+    longitude=139.7528,
+    open_data_id="0001",
+    municipality_code="131016",
+)
+
+
+@dataclass
+class Repos:
+    shelters: Shelters
+    stays: Stays
+    status_items: StatusItems
 
 
 @pytest.fixture(params=["fake", "mongo"])
-def repos(
+async def repos(
     request: pytest.FixtureRequest,
     mongo_client: AsyncMongoClient[Document],
     database_name: str,
     namespace: str,
-) -> tuple[Shelters, Stays]:
+) -> Repos:
     if request.param == "fake":
-        fakes: Any = request.getfixturevalue("deps")
-        return fakes.shelters, fakes.stays
+        fakes: Dependencies = request.getfixturevalue("deps")
+        return Repos(fakes.shelters, fakes.stays, fakes.status_items)
     db = mongo_client[database_name]
-    return MongoShelters(db, namespace), MongoStays(db, namespace)
+    shelters, stays = MongoShelters(db, namespace), MongoStays(db, namespace)
+    await stays.ensure_indexes()
+    return Repos(shelters, stays, MongoStatusItems(db))
 
 
-async def test_shelter_round_trip_and_unique_id(repos: tuple[Shelters, Stays]) -> None:
-    shelters, _ = repos
-    shelter = Shelter("13101-0001", "千代田小学校", 200)
-    event = ShelterRegistered(
+def _registered(shelter: Shelter) -> ShelterRegistered:
+    return ShelterRegistered(
         occurred_at=AT,
         shelter_id=shelter.shelter_id,
         producer="t",
         version=1,
-        shelter=ShelterFacts(name=shelter.name, capacity=200),
+        shelter=ShelterFacts(name=shelter.name, capacity=shelter.capacity),
     )
-    await shelters.add(shelter, [event])
-    assert await shelters.get("13101-0001") == shelter
-    assert await shelters.get("13101-0002") is None
+
+
+async def test_shelter_round_trip_and_unique_id(repos: Repos) -> None:
+    shelter = Shelter.create("13101-0001", MASTER)
+    await repos.shelters.add(shelter, [_registered(shelter)])
+    assert await repos.shelters.get("13101-0001") == shelter
+    assert await repos.shelters.get("13101-0002") is None
     with pytest.raises(ShelterAlreadyExistsError):
-        await shelters.add(Shelter("13101-0001", "別の名前", 5), [event])
-    assert await shelters.get("13101-0001") == shelter
+        await repos.shelters.add(Shelter("13101-0001", "別の名前", 5), [])
+    assert await repos.shelters.get("13101-0001") == shelter
 
 
-async def test_stay_round_trip_and_single_check_out(
-    repos: tuple[Shelters, Stays], hanako: EvacueePersonal
-) -> None:
-    _, stays = repos
-    stay = Stay(uuid4(), "13101-0001", Channel.SMARTPHONE, hanako, AT)
-    await stays.add(stay, [])
-    assert await stays.get(stay.stay_id) == stay
-    assert await stays.get(uuid4()) is None
+async def test_shelter_updates_refuse_lost_updates(repos: Repos) -> None:
+    shelter = Shelter.create("13101-0001", MASTER)
+    await repos.shelters.add(shelter, [])
+    opened = shelter.open(AT, "staff-1")
+    await repos.shelters.update(opened, [])
+    assert await repos.shelters.get("13101-0001") == opened
+    # A second writer that read version 1 too: its version-2 write must not win.
+    with pytest.raises(ConcurrentUpdateError):
+        await repos.shelters.update(shelter.with_training(True), [])
+    trained = opened.with_training(True)
+    await repos.shelters.update(trained, [])
+    closed = trained.close(AT.replace(hour=18), "staff-2")
+    await repos.shelters.update(closed, [])
+    stored = await repos.shelters.get("13101-0001")
+    assert stored == closed and stored.version == 4
+    assert stored.closed_at == AT.replace(hour=18) and stored.opened_by == "staff-1"
 
-    left = stay.check_out(AT.replace(hour=18))
+
+async def test_all_shelters_deleted_ones_included(repos: Repos) -> None:
+    kept = Shelter.create("a", MASTER)
+    await repos.shelters.add(kept, [])
+    other_city = Shelter.create("b", replace(MASTER, municipality_code="092011"))
+    await repos.shelters.add(other_city, [])
+    deleted = other_city.delete(AT, "admin")
+    await repos.shelters.update(deleted, [])
+    assert sorted(await repos.shelters.all(), key=lambda s: s.shelter_id) == [kept, deleted]
+
+
+async def test_list_pages_through_live_shelters(repos: Repos) -> None:
+    for n in range(5):
+        await repos.shelters.add(Shelter(f"s-{n}", f"避難所{n}", 10), [])
+    gone = await repos.shelters.get("s-0")
+    assert gone is not None
+    await repos.shelters.update(gone.delete(AT, None), [])
+    page, total = await repos.shelters.list(1, 2)
+    assert [s.shelter_id for s in page] == ["s-2", "s-3"] and total == 4
+    page, total = await repos.shelters.list(0, 100)
+    assert [s.shelter_id for s in page] == ["s-1", "s-2", "s-3", "s-4"]
+
+
+async def test_stay_round_trip_and_single_check_out(repos: Repos, hanako: EvacueePersonal) -> None:
+    stay = Stay(
+        uuid4(),
+        "13101-0001",
+        Channel.STAFF,
+        hanako,
+        AT,
+        transferred_from="13101-0009",
+        remarks="紙の受付票",
+    )
+    await repos.stays.add(stay, [])
+    assert await repos.stays.get(stay.stay_id) == stay
+    assert await repos.stays.get(uuid4()) is None
+
+    left = stay.check_out(AT.replace(hour=18), transferred_to="13101-0002")
     event = EvacueeCheckedOut(
         occurred_at=AT,
         shelter_id=stay.shelter_id,
@@ -69,7 +150,119 @@ async def test_stay_round_trip_and_single_check_out(
         channel=Channel.STAFF,
         checked_out_at=AT.replace(hour=18),
     )
-    assert await stays.check_out(left, [event]) is True
-    assert await stays.check_out(left, [event]) is False  # a second, racing check-out loses
+    assert await repos.stays.check_out(left, [event]) is True
+    assert await repos.stays.check_out(left, [event]) is False  # a second, racing check-out loses
+    assert await repos.stays.get(stay.stay_id) == left
+
+
+async def test_one_present_stay_per_person_and_shelter(
+    repos: Repos, hanako: EvacueePersonal, taro: EvacueePersonal
+) -> None:
+    first = Stay(uuid4(), "s-1", Channel.SMARTPHONE, hanako, AT)
+    await repos.stays.add(first, [])
+    with pytest.raises(AlreadyCheckedInError):
+        await repos.stays.add(Stay(uuid4(), "s-1", Channel.STAFF, hanako, AT), [])
+    elsewhere = Stay(uuid4(), "s-2", Channel.STAFF, hanako, AT.replace(hour=10))
+    drill = Stay(uuid4(), "s-1", Channel.STAFF, hanako, AT, training=True)
+    await repos.stays.add(elsewhere, [])  # a transfer in progress may hold two
+    await repos.stays.add(drill, [])  # training stays never meet real ones
+    await repos.stays.add(Stay(uuid4(), "s-1", Channel.STAFF, taro, AT), [])
+
+    assert await repos.stays.present(first.person_key, False) == [first, elsewhere]
+    assert await repos.stays.present(first.person_key, True) == [drill]
+
+    assert await repos.stays.check_out(first.check_out(AT.replace(hour=11)), [])
+    back = Stay(uuid4(), "s-1", Channel.STAFF, hanako, AT.replace(hour=12))
+    await repos.stays.add(back, [])  # checked out: may check in again
+    assert await repos.stays.present(first.person_key, False) == [elsewhere, back]
+
+
+async def test_status_items(repos: Repos) -> None:
+    assert await repos.status_items.get() is None
+    await repos.status_items.set(("要介護", "妊娠中"))
+    await repos.status_items.set(("要介護", "車椅子"))
+    assert await repos.status_items.get() == ("要介護", "車椅子")
+
+
+async def test_racing_writers_one_wins(repos: Repos, hanako: EvacueePersonal) -> None:
+    """FerretDB evaluates an update's filter apart from its write; the claims make up for it."""
+    for n in range(10):
+        shelter = Shelter(f"s-{n}", "避難所", 10)
+        await repos.shelters.add(shelter, [])
+        results = await asyncio.gather(
+            repos.shelters.update(shelter.open(AT, "a"), []),
+            repos.shelters.update(shelter.with_training(True), []),
+            return_exceptions=True,
+        )
+        assert sorted(type(r).__name__ for r in results) == ["ConcurrentUpdateError", "NoneType"]
+        stored = await repos.shelters.get(f"s-{n}")
+        assert stored is not None and stored.version == 2
+        assert stored.is_open != stored.training  # one change, never both
+
+        stay = Stay(uuid4(), f"s-{n}", Channel.STAFF, hanako, AT)
+        await repos.stays.add(stay, [])
+        left = stay.check_out(AT.replace(hour=18))
+        outs = await asyncio.gather(*(repos.stays.check_out(left, []) for _ in range(3)))
+        assert sorted(outs) == [False, False, True]
+
+
+async def test_a_change_claimed_by_a_writer_that_died_is_rolled_forward(
+    mongo_client: AsyncMongoClient[Document], database_name: str, namespace: str
+) -> None:
+    db = mongo_client[database_name]
+    shelters = MongoShelters(db, namespace)
+    shelter = Shelter.create("s-1", MASTER)
+    await shelters.add(shelter, [])
+    opened = shelter.open(AT, "staff-1")
+    # The claim of version 2 was stored, then the process died before applying it.
+    await shelters.changes.insert_one(
+        {
+            "_id": "s-1#2",
+            "shelter_id": "s-1",
+            "version": 2,
+            "fields": {"is_open": True, "opened_at": AT, "opened_by": "staff-1", "version": 2},
+            "events": [],
+        }
+    )
+    with pytest.raises(ConcurrentUpdateError):
+        await shelters.update(shelter.with_training(True), [])
+    assert await shelters.get("s-1") == opened  # rolled forward, not lost and not blocking
+    await shelters.update(opened.with_training(True), [])
+    stored = await shelters.get("s-1")
+    assert stored is not None and (stored.version, stored.training) == (3, True)
+
+
+async def test_a_check_out_claimed_by_a_writer_that_died_is_rolled_forward(
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+    namespace: str,
+    hanako: EvacueePersonal,
+) -> None:
+    stays = MongoStays(mongo_client[database_name], namespace)
+    await stays.ensure_indexes()
+    stay = Stay(uuid4(), "s-1", Channel.STAFF, hanako, AT)
+    await stays.add(stay, [])
+    left = stay.check_out(AT.replace(hour=18))
+    await stays.check_outs.insert_one(
+        {
+            "_id": stay.stay_id,
+            "fields": {"checked_out_at": left.checked_out_at, "present_key": f"out:{stay.stay_id}"},
+            "events": [],
+        }
+    )
+    assert await stays.check_out(left, []) is False  # already claimed: someone checked it out
     stored = await stays.get(stay.stay_id)
-    assert stored is not None and stored.checked_out_at == AT.replace(hour=18)
+    assert stored is not None and stored.checked_out_at == left.checked_out_at
+    assert await stays.present(stay.person_key, False) == []
+
+
+async def test_add_many_stores_the_new_and_names_the_taken(repos: Repos) -> None:
+    await repos.shelters.add(Shelter("s-1", "既存", 10), [])
+    batch = [Shelter(f"s-{n}", f"避難所{n}", n) for n in range(600)]  # two chunks on Mongo
+    taken = await repos.shelters.add_many([(s, [_registered(s)]) for s in batch])
+    assert taken == {"s-1"}
+    stored = await repos.shelters.get("s-599")
+    assert stored == batch[599]
+    existing = await repos.shelters.get("s-1")
+    assert existing is not None and existing.name == "既存"
+    assert len(await repos.shelters.all()) == 600

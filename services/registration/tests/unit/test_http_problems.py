@@ -36,7 +36,8 @@ async def client(deps: Dependencies) -> AsyncIterator[httpx.AsyncClient]:
     """The real app and routes, with fakes behind the ports (no lifespan: nothing connects)."""
     app = bootstrap(Settings(environment=Environment.TEST, max_request_body_bytes=16 * 1024))
     app.state.deps = deps
-    deps.shelters.by_id[SHELTER] = Shelter(SHELTER, "千代田小学校", 200)  # type: ignore[attr-defined]
+    deps.shelters.by_id[SHELTER] = Shelter(SHELTER, "千代田小学校", 200, is_open=True)  # type: ignore[attr-defined]
+    deps.shelters.by_id["closed-1"] = Shelter("closed-1", "閉鎖中", 10)  # type: ignore[attr-defined]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://registration") as c:
         yield c
@@ -144,6 +145,86 @@ async def test_wrong_method(client: httpx.AsyncClient) -> None:
     _assert_problem(await client.delete(CHECK_INS), 405, "method-not-allowed")
 
 
+async def test_closed_shelter_refuses_with_a_clear_message(client: httpx.AsyncClient) -> None:
+    for path in ("/shelters/closed-1/check-ins", "/shelters/closed-1/staff-check-ins"):
+        body = GOOD if path.endswith("/check-ins") else {"personal": GOOD["personal"]}
+        problem = _assert_problem(await client.post(path, json=body), 409, "shelter-closed")
+        assert problem["title_ja"] == "この避難所は開設されていないため受付できません"
+
+
+async def test_the_same_person_twice_names_the_existing_stay(client: httpx.AsyncClient) -> None:
+    first = await client.post(CHECK_INS, json=GOOD)
+    assert first.status_code == 201
+    staff = {"personal": GOOD["personal"], "remarks": "紙の受付票から"}
+    problem = _assert_problem(
+        await client.post(f"/shelters/{SHELTER}/staff-check-ins", json=staff),
+        409,
+        "already-checked-in",
+    )
+    assert problem["stay_id"] == first.json()["stay_id"]
+
+
+async def test_a_status_not_offered_is_named(client: httpx.AsyncClient) -> None:
+    body = {**GOOD, "statuses": ["要介護", "宇宙人"]}
+    problem = _assert_problem(await client.post(CHECK_INS, json=body), 422, "unknown-status")
+    assert problem["unknown_statuses"] == ["宇宙人"]
+    assert "宇宙人" in problem["detail"]
+
+
+async def test_a_stale_edit_is_a_conflict(client: httpx.AsyncClient) -> None:
+    response = await client.patch(f"/shelters/{SHELTER}", json={"name": "新名称", "version": 7})
+    _assert_problem(response, 409, "concurrent-update")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": None},
+        {"capacity": -1},
+        {"latitude": 91},
+        {"municipality_code": "abc"},
+        {"shelter_type": "castle"},
+        {"is_open": True},
+    ],
+)
+async def test_bad_edits_are_named(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
+    response = await client.patch(f"/shelters/{SHELTER}", json=body)
+    _assert_problem(response, 422, "validation-error")
+
+
+async def test_an_invalid_municipality_code_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.patch(f"/shelters/{SHELTER}", json={"municipality_code": "131017"})
+    _assert_problem(response, 422, "invalid-municipality-code")
+
+
+async def test_reserved_ids_cannot_be_shelters(client: httpx.AsyncClient) -> None:
+    for shelter_id in ("import", "qr.html"):
+        body = {"shelter_id": shelter_id, "name": "x", "capacity": 1}
+        _assert_problem(await client.post("/shelters", json=body), 422, "validation-error")
+
+
+async def test_import_needs_csv(client: httpx.AsyncClient) -> None:
+    response = await client.post("/shelters/import", json={"rows": []})
+    _assert_problem(response, 415, "unsupported-media-type")
+
+
+async def test_import_of_something_else_than_a_shelter_list(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/shelters/import", content=b"a,b\n1,2\n", headers={"content-type": "text/csv"}
+    )
+    problem = _assert_problem(response, 422, "unreadable-csv")
+    assert problem["detail_ja"]
+
+
+async def test_forced_check_out_of_an_unknown_stay(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"/shelters/{SHELTER}/stays/6b56fcc8-d2e0-41a5-9ae9-f7bd011816ad/forced-check-out"
+    )
+    _assert_problem(response, 404, "unknown-stay")
+    response = await client.post(f"/shelters/{SHELTER}/stays/not-a-uuid/forced-check-out")
+    _assert_problem(response, 422, "validation-error")
+
+
 async def test_check_out_of_unknown_stay(client: httpx.AsyncClient) -> None:
     response = await client.post(
         f"/shelters/{SHELTER}/check-outs", json={"stay_id": "6b56fcc8-d2e0-41a5-9ae9-f7bd011816ad"}
@@ -182,6 +263,92 @@ json_values = st.recursive(
 )
 async def test_no_body_gives_a_server_error(client: httpx.AsyncClient, body: Any) -> None:
     response = await client.post(CHECK_INS, json=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    route=st.sampled_from(
+        [
+            ("POST", f"/shelters/{SHELTER}/staff-check-ins"),
+            ("PATCH", f"/shelters/{SHELTER}"),
+            ("POST", "/shelters"),
+            ("PUT", f"/shelters/{SHELTER}/training"),
+            ("POST", f"/shelters/{SHELTER}/open"),
+            ("POST", f"/shelters/{SHELTER}/close"),
+            ("PUT", "/settings/status-items"),
+            ("POST", f"/shelters/{SHELTER}/check-outs"),
+        ]
+    ),
+    body=st.one_of(
+        json_values,
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "personal",
+                    "statuses",
+                    "remarks",
+                    "name",
+                    "capacity",
+                    "latitude",
+                    "municipality_code",
+                    "version",
+                    "training",
+                    "items",
+                    "actor",
+                    "stay_id",
+                    "shelter_id",
+                ]
+            ),
+            json_values,
+        ),
+    ),
+)
+async def test_no_body_on_any_route_gives_a_server_error(
+    client: httpx.AsyncClient, route: tuple[str, str], body: Any
+) -> None:
+    method, path = route
+    response = await client.request(method, path, json=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+EMERGENCY_HEADER = "名称,ID,緯度,経度,想定収容人数,全国地方公共団体コード\n"
+DESIGNATED_HEADER = "NO,共通ID,施設・場所名,住所,緯度,経度\n"
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.lists(
+            st.lists(st.text(max_size=12), max_size=6).map(",".join), min_size=1, max_size=5
+        ).map(
+            lambda lines: (
+                "名称,ID,緯度,経度,想定収容人数,全国地方公共団体コード\n" + "\n".join(lines)
+            )
+        ),
+        st.lists(
+            st.lists(st.text(max_size=12), max_size=9).map(",".join), min_size=1, max_size=5
+        ).map(lambda lines: "NO,共通ID,施設・場所名,住所,緯度,経度\n" + "\n".join(lines)),
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp932"]),
+)
+async def test_no_csv_gives_a_server_error(
+    client: httpx.AsyncClient, data: bytes | str, encoding: str
+) -> None:
+    if isinstance(data, str):
+        data = data.encode(encoding, errors="replace")
+    response = await client.post(
+        "/shelters/import", content=data, headers={"content-type": "text/csv"}
+    )
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert response.headers["content-type"] == "application/problem+json"

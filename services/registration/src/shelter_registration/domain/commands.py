@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shelter_contracts.events import Channel
+from shelter_contracts.events import Channel, ShelterType
 from shelter_contracts.personal import EvacueePersonal
 
 
@@ -18,6 +19,71 @@ class RegisterShelter(Command):
     shelter_id: str
     name: str
     capacity: int
+    address: str = ""
+    shelter_type: ShelterType = ShelterType.DESIGNATED
+    latitude: float | None = None
+    longitude: float | None = None
+    open_data_id: str | None = None
+    municipality_code: str | None = None
+    actor: str | None = None
+
+
+class EditShelter(Command):
+    """Change the master facts that were given (model_fields_set); the rest stay.
+
+    `expected_version` refuses an edit made on stale facts (a lost update).
+    """
+
+    shelter_id: str
+    name: str | None = None
+    capacity: int | None = None
+    address: str | None = None
+    shelter_type: ShelterType | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    open_data_id: str | None = None
+    municipality_code: str | None = None
+    expected_version: int | None = None
+    actor: str | None = None
+
+    EDITABLE: ClassVar[tuple[str, ...]] = (
+        "name",
+        "capacity",
+        "address",
+        "shelter_type",
+        "latitude",
+        "longitude",
+        "open_data_id",
+        "municipality_code",
+    )
+
+
+class OpenShelter(Command):
+    shelter_id: str
+    actor: str | None = None
+
+
+class CloseShelter(Command):
+    shelter_id: str
+    actor: str | None = None
+
+
+class SetTrainingMode(Command):
+    shelter_id: str
+    training: bool
+    actor: str | None = None
+
+
+class DeleteShelter(Command):
+    shelter_id: str
+    actor: str | None = None
+
+
+class ImportShelters(Command):
+    """Import the municipal open-data CSV (raw bytes: UTF-8 with or without BOM, or cp932)."""
+
+    data: bytes
+    actor: str | None = None
 
 
 class CheckIn(Command):
@@ -26,6 +92,7 @@ class CheckIn(Command):
     personal: EvacueePersonal
     statuses: tuple[str, ...] = ()
     message: str | None = None
+    remarks: str | None = None
     consent: bool = False
 
 
@@ -34,3 +101,7 @@ class CheckOut(Command):
     stay_id: UUID
     channel: Channel
     forced: bool = False
+
+
+class SetStatusItems(Command):
+    items: tuple[str, ...]

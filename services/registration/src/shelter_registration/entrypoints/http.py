@@ -2,122 +2,301 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from shelter_contracts.events import Channel, ShelterId
+from shelter_contracts.events import Channel, EvacueeCheckedIn, EvacueeCheckedOut
+from shelter_registration.config import Settings
 from shelter_registration.domain import model
-from shelter_registration.domain.commands import CheckIn, CheckOut, RegisterShelter
+from shelter_registration.domain.commands import (
+    CheckIn,
+    CheckOut,
+    CloseShelter,
+    DeleteShelter,
+    EditShelter,
+    ImportShelters,
+    OpenShelter,
+    RegisterShelter,
+    SetStatusItems,
+    SetTrainingMode,
+)
+from shelter_registration.entrypoints.deps import (
+    CsvBody,
+    Deps,
+    JsonBody,
+    OptionalJsonBody,
+    SettingsDep,
+    ShelterPath,
+    SmallBodyRoute,
+    XActor,
+    refusal,
+)
 from shelter_registration.entrypoints.schemas import (
     CheckInCreate,
     CheckInPublic,
     CheckOutCreate,
     CheckOutPublic,
+    ImportedRowPublic,
+    ImportReportPublic,
+    ShelterAction,
     ShelterCreate,
+    ShelterPage,
     ShelterPublic,
+    ShelterUpdate,
+    StaffCheckInCreate,
+    StatusItemsPublic,
+    TrainingModeUpdate,
 )
 from shelter_registration.service_layer import handlers
-from shelter_runtime.http import require_json
-from shelter_runtime.problems import ProblemError
+
+T = TypeVar("T")
+Responses = dict[int | str, dict[str, Any]]
+
+shelters = APIRouter(prefix="/shelters", tags=["shelters"], route_class=SmallBodyRoute)
+settings_router = APIRouter(prefix="/settings", tags=["settings"], route_class=SmallBodyRoute)
+#: The CSV import alone takes large bodies (settings.max_import_body_bytes).
+imports = APIRouter(prefix="/shelters", tags=["shelters"])
+
+_404: Responses = {404: {"description": "Unknown shelter"}}
+_409: Responses = {409: {"description": "Changed by someone else since it was read"}}
+StayPath = Annotated[UUID, Path(description="Stay id (from the check-in answer)")]
 
 
-def get_deps(request: Request) -> handlers.Dependencies:
-    deps: handlers.Dependencies = request.app.state.deps
-    return deps
+async def _run(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except model.DomainError as error:
+        raise refusal(error) from error
 
 
-Deps = Annotated[handlers.Dependencies, Depends(get_deps)]
-ShelterPath = Annotated[ShelterId, Path(description="Shelter id")]
-
-_REFUSALS: dict[type[model.DomainError], tuple[int, str, str, str]] = {
-    model.UnknownShelterError: (
-        404,
-        "unknown-shelter",
-        "No shelter has this id",
-        "この避難所は登録されていません",
-    ),
-    model.ShelterAlreadyExistsError: (
-        409,
-        "shelter-exists",
-        "A shelter with this id already exists",
-        "この避難所IDはすでに使われています",
-    ),
-    model.ShelterClosedError: (
-        409,
-        "shelter-closed",
-        "This shelter is closed and does not accept check-ins",
-        "この避難所は閉鎖中のため受付できません",
-    ),
-    model.UnknownStayError: (
-        404,
-        "unknown-stay",
-        "No stay with this id at this shelter",
-        "この避難所に該当する入所記録がありません",
-    ),
-    model.AlreadyCheckedOutError: (
-        409,
-        "already-checked-out",
-        "This stay is already checked out",
-        "すでに退所しています",
-    ),
-    model.ConsentRequiredError: (
-        422,
-        "consent-required",
-        "Consent to the handling of personal data is required",
-        "個人情報の取り扱いへの同意が必要です",
-    ),
-}
+def _public(shelter: model.Shelter, settings: Settings) -> ShelterPublic:
+    return ShelterPublic(
+        shelter_id=shelter.shelter_id,
+        name=shelter.name,
+        capacity=shelter.capacity,
+        address=shelter.address,
+        shelter_type=shelter.shelter_type,
+        latitude=shelter.latitude,
+        longitude=shelter.longitude,
+        open_data_id=shelter.open_data_id,
+        municipality_code=shelter.municipality_code,
+        is_open=shelter.is_open,
+        opened_at=shelter.opened_at,
+        opened_by=shelter.opened_by,
+        closed_at=shelter.closed_at,
+        closed_by=shelter.closed_by,
+        training=shelter.training,
+        version=shelter.version,
+        check_in_url=settings.check_in_url(shelter.shelter_id),
+    )
 
 
-def refusal(error: model.DomainError) -> ProblemError:
-    status_code, slug, title, title_ja = _REFUSALS[type(error)]
-    return ProblemError(status_code, slug, title, title_ja)
+def _actor(body: ShelterAction | TrainingModeUpdate | None, header: str | None) -> str | None:
+    return (body.actor if body else None) or header
 
 
-shelters = APIRouter(prefix="/shelters", tags=["shelters"])
+# --- shelters (S10.6, S13.1, S14) ------------------------------------------------------------
 
 
 @shelters.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_json)],
+    dependencies=[JsonBody],
     responses={409: {"description": "Shelter id taken"}},
 )
-async def create_shelter(body: ShelterCreate, deps: Deps) -> ShelterPublic:
-    """Register a shelter (S10.6)."""
-    cmd = RegisterShelter(shelter_id=body.shelter_id, name=body.name, capacity=body.capacity)
-    try:
-        shelter = await handlers.register_shelter(cmd, deps)
-    except model.DomainError as error:
-        raise refusal(error) from error
-    return ShelterPublic(
-        shelter_id=shelter.shelter_id,
-        name=shelter.name,
-        capacity=shelter.capacity,
-        is_open=shelter.is_open,
+async def create_shelter(
+    body: ShelterCreate, deps: Deps, settings: SettingsDep, x_actor: XActor = None
+) -> ShelterPublic:
+    """Register a shelter (S10.6); it starts closed."""
+    cmd = RegisterShelter(
+        shelter_id=body.shelter_id,
+        name=body.name,
+        capacity=body.capacity,
+        address=body.address,
+        shelter_type=body.shelter_type,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        open_data_id=body.open_data_id,
+        municipality_code=body.municipality_code,
+        actor=body.actor or x_actor,
+    )
+    return _public(await _run(handlers.register_shelter(cmd, deps)), settings)
+
+
+@shelters.get("")
+async def list_shelters(
+    deps: Deps,
+    settings: SettingsDep,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ShelterPage:
+    """The shelters that are not deleted, by id, one page at a time (S10.3, S14)."""
+    page, total = await deps.shelters.list(offset, limit)
+    return ShelterPage(
+        items=[_public(s, settings) for s in page], total=total, offset=offset, limit=limit
     )
 
 
-@shelters.get("/{shelter_id}", responses={404: {"description": "Unknown shelter"}})
-async def get_shelter(shelter_id: ShelterPath, deps: Deps) -> ShelterPublic:
-    """One shelter's registered facts."""
-    shelter = await deps.shelters.get(shelter_id)
-    if shelter is None:
-        raise refusal(model.UnknownShelterError(shelter_id))
-    return ShelterPublic(
-        shelter_id=shelter.shelter_id,
-        name=shelter.name,
-        capacity=shelter.capacity,
-        is_open=shelter.is_open,
+@imports.post(
+    "/import",
+    dependencies=[CsvBody],
+    responses={
+        415: {"description": "Not text/csv"},
+        422: {"description": "Not a shelter list"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def import_shelters(
+    request: Request, deps: Deps, x_actor: XActor = None
+) -> ImportReportPublic:
+    """Create or update shelters from the municipal open-data CSV (UTF-8 or Shift_JIS)."""
+    cmd = ImportShelters(data=await request.body(), actor=x_actor)
+    report = await _run(handlers.import_shelters(cmd, deps))
+    return ImportReportPublic(
+        dataset=report.dataset.value,
+        encoding=report.encoding,
+        unknown_headers=list(report.unknown_headers),
+        accepted=report.count(handlers.RowStatus.ACCEPTED),
+        updated=report.count(handlers.RowStatus.UPDATED),
+        unchanged=report.count(handlers.RowStatus.UNCHANGED),
+        refused=report.count(handlers.RowStatus.REFUSED),
+        rows=[
+            ImportedRowPublic(
+                row=r.row,
+                status=r.status.value,
+                shelter_id=r.shelter_id,
+                reason=r.reason,
+                reason_ja=r.reason_ja,
+            )
+            for r in report.rows
+        ],
+    )
+
+
+@shelters.get("/{shelter_id}", responses=_404)
+async def get_shelter(shelter_id: ShelterPath, deps: Deps, settings: SettingsDep) -> ShelterPublic:
+    """One shelter's facts and state; deleted shelters are 404."""
+    return _public(await _run(handlers.get_shelter(shelter_id, deps)), settings)
+
+
+@shelters.patch("/{shelter_id}", dependencies=[JsonBody], responses=_404 | _409)
+async def edit_shelter(
+    shelter_id: ShelterPath,
+    body: ShelterUpdate,
+    deps: Deps,
+    settings: SettingsDep,
+    x_actor: XActor = None,
+) -> ShelterPublic:
+    """Edit a shelter's master facts (S10.6); send `version` to refuse stale edits."""
+    given = body.model_dump(include=body.model_fields_set - {"version", "actor"})
+    cmd = EditShelter(
+        shelter_id=shelter_id,
+        expected_version=body.version,
+        actor=body.actor or x_actor,
+        **given,
+    )
+    return _public(await _run(handlers.edit_shelter(cmd, deps)), settings)
+
+
+@shelters.delete(
+    "/{shelter_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[OptionalJsonBody],
+    responses=_404 | _409,
+)
+async def delete_shelter(
+    shelter_id: ShelterPath, deps: Deps, body: ShelterAction | None = None, x_actor: XActor = None
+) -> Response:
+    """Delete a shelter (S10.6): kept as deleted, refuses check-ins, 404 afterwards."""
+    cmd = DeleteShelter(shelter_id=shelter_id, actor=_actor(body, x_actor))
+    await _run(handlers.delete_shelter(cmd, deps))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@shelters.post("/{shelter_id}/open", dependencies=[OptionalJsonBody], responses=_404 | _409)
+async def open_shelter(
+    shelter_id: ShelterPath,
+    deps: Deps,
+    settings: SettingsDep,
+    body: ShelterAction | None = None,
+    x_actor: XActor = None,
+) -> ShelterPublic:
+    """Open the shelter (開設): it accepts check-ins; records who and when."""
+    cmd = OpenShelter(shelter_id=shelter_id, actor=_actor(body, x_actor))
+    return _public(await _run(handlers.open_shelter(cmd, deps)), settings)
+
+
+@shelters.post("/{shelter_id}/close", dependencies=[OptionalJsonBody], responses=_404 | _409)
+async def close_shelter(
+    shelter_id: ShelterPath,
+    deps: Deps,
+    settings: SettingsDep,
+    body: ShelterAction | None = None,
+    x_actor: XActor = None,
+) -> ShelterPublic:
+    """Close the shelter (閉鎖): it refuses check-ins; records who and when."""
+    cmd = CloseShelter(shelter_id=shelter_id, actor=_actor(body, x_actor))
+    return _public(await _run(handlers.close_shelter(cmd, deps)), settings)
+
+
+@shelters.put("/{shelter_id}/training", dependencies=[JsonBody], responses=_404 | _409)
+async def set_training_mode(
+    shelter_id: ShelterPath,
+    body: TrainingModeUpdate,
+    deps: Deps,
+    settings: SettingsDep,
+    x_actor: XActor = None,
+) -> ShelterPublic:
+    """Switch training mode (訓練モード): its check-ins are marked training."""
+    cmd = SetTrainingMode(
+        shelter_id=shelter_id, training=body.training, actor=_actor(body, x_actor)
+    )
+    return _public(await _run(handlers.set_training_mode(cmd, deps)), settings)
+
+
+# --- check-in and check-out (S12, S16.2, S11.1) ----------------------------------------------
+
+_CHECK_IN_REFUSALS: Responses = {
+    404: {"description": "Unknown shelter"},
+    409: {"description": "Shelter not open, or the person is already checked in here"},
+    422: {"description": "Invalid fields, consent missing or a status item not offered"},
+}
+
+
+def _checked_in(event: EvacueeCheckedIn) -> CheckInPublic:
+    return CheckInPublic(
+        stay_id=event.stay_id,
+        shelter_id=event.shelter_id,
+        channel=event.channel,
+        checked_in_at=event.checked_in_at,
+        training=event.training,
+        transferred_from=event.transferred_from,
+    )
+
+
+def _checked_out(event: EvacueeCheckedOut) -> CheckOutPublic:
+    return CheckOutPublic(
+        stay_id=event.stay_id,
+        shelter_id=event.shelter_id,
+        channel=event.channel,
+        checked_out_at=event.checked_out_at,
+        forced=event.forced,
     )
 
 
 @shelters.post(
     "/{shelter_id}/check-ins",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_json)],
-    responses={404: {"description": "Unknown shelter"}, 409: {"description": "Shelter closed"}},
+    dependencies=[JsonBody],
+    responses=_CHECK_IN_REFUSALS,
 )
 async def smartphone_check_in(
     shelter_id: ShelterPath, body: CheckInCreate, deps: Deps
@@ -131,21 +310,33 @@ async def smartphone_check_in(
         message=body.message,
         consent=body.consent,
     )
-    try:
-        event = await handlers.check_in(cmd, deps)
-    except model.DomainError as error:
-        raise refusal(error) from error
-    return CheckInPublic(
-        stay_id=event.stay_id,
-        shelter_id=event.shelter_id,
-        channel=event.channel,
-        checked_in_at=event.checked_in_at,
+    return _checked_in(await _run(handlers.check_in(cmd, deps)))
+
+
+@shelters.post(
+    "/{shelter_id}/staff-check-ins",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[JsonBody],
+    responses=_CHECK_IN_REFUSALS,
+)
+async def staff_check_in(
+    shelter_id: ShelterPath, body: StaffCheckInCreate, deps: Deps
+) -> CheckInPublic:
+    """Check someone in on their behalf from a paper form (代理登録, S1.6, channel 2)."""
+    cmd = CheckIn(
+        shelter_id=shelter_id,
+        channel=Channel.STAFF,
+        personal=body.personal,
+        statuses=body.statuses,
+        message=body.message,
+        remarks=body.remarks,
     )
+    return _checked_in(await _run(handlers.check_in(cmd, deps)))
 
 
 @shelters.post(
     "/{shelter_id}/check-outs",
-    dependencies=[Depends(require_json)],
+    dependencies=[JsonBody],
     responses={404: {"description": "Unknown stay"}, 409: {"description": "Already out"}},
 )
 async def smartphone_check_out(
@@ -153,10 +344,35 @@ async def smartphone_check_out(
 ) -> CheckOutPublic:
     """Check out from the smartphone (S10 public 2)."""
     cmd = CheckOut(shelter_id=shelter_id, stay_id=body.stay_id, channel=Channel.SMARTPHONE)
-    try:
-        event = await handlers.check_out(cmd, deps)
-    except model.DomainError as error:
-        raise refusal(error) from error
-    return CheckOutPublic(
-        stay_id=event.stay_id, shelter_id=event.shelter_id, checked_out_at=event.checked_out_at
-    )
+    return _checked_out(await _run(handlers.check_out(cmd, deps)))
+
+
+@shelters.post(
+    "/{shelter_id}/stays/{stay_id}/forced-check-out",
+    dependencies=[OptionalJsonBody],
+    responses={404: {"description": "Unknown stay"}, 409: {"description": "Already out"}},
+)
+async def forced_check_out(
+    shelter_id: ShelterPath,
+    stay_id: StayPath,
+    deps: Deps,
+) -> CheckOutPublic:
+    """Staff check out someone who forgot to (S11.1 「退」); marked forced."""
+    cmd = CheckOut(shelter_id=shelter_id, stay_id=stay_id, channel=Channel.STAFF, forced=True)
+    return _checked_out(await _run(handlers.check_out(cmd, deps)))
+
+
+# --- settings (S10.7) ------------------------------------------------------------------------
+
+
+@settings_router.get("/status-items")
+async def get_status_items(deps: Deps) -> StatusItemsPublic:
+    """The status items the public registration form offers (S10.7, S16.2)."""
+    return StatusItemsPublic(items=list(await handlers.status_items(deps)))
+
+
+@settings_router.put("/status-items", dependencies=[JsonBody])
+async def set_status_items(body: StatusItemsPublic, deps: Deps) -> StatusItemsPublic:
+    """Configure the status items (admin, S10.7); check-ins with others get 422."""
+    items = await handlers.set_status_items(SetStatusItems(items=tuple(body.items)), deps)
+    return StatusItemsPublic(items=list(items))

@@ -1,0 +1,341 @@
+"""The registration API end to end in one process, with fakes behind the ports.
+
+Shelter management (S10.6, S13.1, S14), QR codes (S1.2), the CSV import, the three check-in
+channels (S12) and the status-item settings (S10.7).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import png  # type: ignore[import-untyped]
+import pytest
+import qrcode  # type: ignore[import-untyped]
+
+from shelter_registration.bootstrap import bootstrap
+from shelter_registration.config import Settings
+from shelter_registration.service_layer.handlers import Dependencies
+from shelter_runtime.settings import Environment
+
+if TYPE_CHECKING:
+    from services.registration.tests.conftest import Fakes
+
+DATA = Path(__file__).parents[1] / "data"
+PERSON: dict[str, Any] = {
+    "family_name": "山田",
+    "given_name": "花子",
+    "address": "東京都千代田区千代田1-1",
+    "date_of_birth": "1950-04-01",
+    "sex": "female",
+}
+BASE_URL = "https://hinan.city.example"
+
+
+def _app_settings(**changes: Any) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        public_base_url=BASE_URL,  # type: ignore[arg-type]
+        max_request_body_bytes=16 * 1024,
+        **changes,
+    )
+
+
+async def _client_for(settings: Settings, deps: Dependencies) -> httpx.AsyncClient:
+    app = bootstrap(settings)  # no lifespan: nothing connects
+    app.state.deps = deps
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://registration")
+
+
+@pytest.fixture
+async def client(deps: Dependencies) -> AsyncIterator[httpx.AsyncClient]:
+    async with await _client_for(_app_settings(), deps) as c:
+        yield c
+
+
+async def _create(client: httpx.AsyncClient, shelter_id: str, **facts: Any) -> dict[str, Any]:
+    body = {"shelter_id": shelter_id, "name": "千代田小学校", "capacity": 200, **facts}
+    response = await client.post("/shelters", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def _open(client: httpx.AsyncClient, shelter_id: str) -> dict[str, Any]:
+    response = await client.post(f"/shelters/{shelter_id}/open")
+    assert response.status_code == 200, response.text
+    opened: dict[str, Any] = response.json()
+    return opened
+
+
+# --- shelters ---------------------------------------------------------------------------------
+
+
+async def test_shelter_life_cycle(client: httpx.AsyncClient, fakes: Fakes) -> None:
+    created = await _create(
+        client,
+        "13101-0001",
+        address="東京都千代田区千代田1-1",
+        shelter_type="emergency",
+        latitude=35.6852,
+        longitude=139.7528,
+        open_data_id="0001",
+        municipality_code="13101",
+    )
+    assert created["is_open"] is False and created["version"] == 1
+    assert created["municipality_code"] == "131016"
+    assert created["check_in_url"] == f"{BASE_URL}/checkin/13101-0001"
+    refused = await client.post(
+        "/shelters/13101-0001/check-ins", json={"personal": PERSON, "consent": True}
+    )
+    assert refused.status_code == 409 and refused.json()["type"].endswith("/shelter-closed")
+
+    opened = await client.post("/shelters/13101-0001/open", headers={"X-Actor": "staff-01"})
+    assert opened.status_code == 200
+    assert opened.json()["is_open"] is True and opened.json()["opened_by"] == "staff-01"
+    assert opened.json()["opened_at"].startswith("2026-11-25T09:30:00")
+
+    edited = await client.patch("/shelters/13101-0001", json={"capacity": 250, "version": 2})
+    assert edited.status_code == 200 and edited.json()["version"] == 3
+    assert edited.json()["capacity"] == 250 and edited.json()["is_open"] is True
+    stale = await client.patch("/shelters/13101-0001", json={"capacity": 10, "version": 2})
+    assert stale.status_code == 409
+
+    training = await client.put("/shelters/13101-0001/training", json={"training": True})
+    assert training.json()["training"] is True and training.json()["version"] == 4
+
+    closed = await client.post("/shelters/13101-0001/close", json={"actor": "staff-02"})
+    assert closed.json()["closed_by"] == "staff-02" and closed.json()["is_open"] is False
+
+    deleted = await client.delete("/shelters/13101-0001", headers={"X-Actor": "admin"})
+    assert deleted.status_code == 204
+    assert (await client.get("/shelters/13101-0001")).status_code == 404
+    assert (await client.post("/shelters/13101-0001/open")).status_code == 404
+    gone = await client.post("/shelters/13101-0001/staff-check-ins", json={"personal": PERSON})
+    assert gone.status_code == 409 and gone.json()["type"].endswith("/shelter-closed")
+    assert fakes.shelters.by_id["13101-0001"].deleted  # kept, marked deleted
+    versions = [e.version for e in fakes.shelters.events]  # type: ignore[attr-defined]
+    assert versions == [1, 2, 3, 4, 5, 6]
+
+
+async def test_shelters_are_listed_a_page_at_a_time(client: httpx.AsyncClient) -> None:
+    for n in range(5):
+        await _create(client, f"s-{n}")
+    await client.delete("/shelters/s-1")
+    page = (await client.get("/shelters", params={"offset": 1, "limit": 2})).json()
+    assert [s["shelter_id"] for s in page["items"]] == ["s-2", "s-3"]
+    assert (page["total"], page["offset"], page["limit"]) == (4, 1, 2)
+    assert (await client.get("/shelters", params={"limit": 0})).status_code == 422
+
+
+# --- check-ins from the channels --------------------------------------------------------------
+
+
+async def test_staff_check_in_forced_check_out_and_transfer(
+    client: httpx.AsyncClient, fakes: Fakes
+) -> None:
+    for shelter_id in ("a-1", "b-1"):
+        await _create(client, shelter_id)
+        await _open(client, shelter_id)
+    staff = await client.post(
+        "/shelters/a-1/staff-check-ins",
+        json={"personal": PERSON, "statuses": ["要介護"], "remarks": "車椅子"},
+    )
+    assert staff.status_code == 201, staff.text
+    assert staff.json()["channel"] == 2 and staff.json()["training"] is False
+    stay_id = staff.json()["stay_id"]
+
+    moved = await client.post("/shelters/b-1/check-ins", json={"personal": PERSON, "consent": True})
+    assert moved.status_code == 201
+    assert moved.json()["transferred_from"] == "a-1"
+    moved_id = moved.json()["stay_id"]
+    left = await client.post(f"/shelters/a-1/stays/{stay_id}/forced-check-out")
+    assert left.status_code == 409  # the transfer already checked it out
+
+    forced = await client.post(f"/shelters/b-1/stays/{moved_id}/forced-check-out")
+    assert forced.status_code == 200, forced.text
+    assert forced.json()["forced"] is True and forced.json()["channel"] == 2
+    kinds = [(e.event_type, e.shelter_id) for e in fakes.stays.events]  # type: ignore[attr-defined]
+    assert kinds == [
+        ("EvacueeCheckedIn", "a-1"),
+        ("EvacueeCheckedIn", "b-1"),
+        ("EvacueeCheckedOut", "a-1"),
+        ("EvacueeCheckedOut", "b-1"),
+    ]
+
+
+async def test_status_items_are_configurable(client: httpx.AsyncClient) -> None:
+    defaults = (await client.get("/settings/status-items")).json()["items"]
+    assert {"要介護", "妊娠中", "乳幼児連れ", "障がいあり", "要医療", "ペット同伴"} <= set(defaults)
+    put = await client.put("/settings/status-items", json={"items": ["車椅子", "要介護"]})
+    assert put.json() == {"items": ["車椅子", "要介護"]}
+    assert (await client.get("/settings/status-items")).json() == {"items": ["車椅子", "要介護"]}
+    await _create(client, "s-1")
+    await _open(client, "s-1")
+    body = {"personal": PERSON, "consent": True, "statuses": ["妊娠中"]}
+    refused = await client.post("/shelters/s-1/check-ins", json=body)
+    assert refused.status_code == 422 and refused.json()["unknown_statuses"] == ["妊娠中"]
+
+
+# --- QR codes ---------------------------------------------------------------------------------
+
+
+def _expected_matrix(url: str) -> list[list[bool]]:
+    """qrcode's own encoding of the URL (error correction M, quiet zone 4)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix: list[list[bool]] = code.get_matrix()
+    return matrix
+
+
+async def test_qr_png_encodes_the_shelters_check_in_url(client: httpx.AsyncClient) -> None:
+    await _create(client, "13101-0001")
+    response = await client.get("/shelters/13101-0001/qr.png")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    width, height, rows, _ = png.Reader(bytes=response.content).read()
+    pixels = [list(row) for row in rows]
+    expected = _expected_matrix(f"{BASE_URL}/checkin/13101-0001")
+    box = width // len(expected)
+    assert width == height == box * len(expected)
+    # Sample the centre of every module: black pixels (0) are dark modules.
+    seen = [
+        [pixels[y * box + box // 2][x * box + box // 2] == 0 for x in range(len(expected))]
+        for y in range(len(expected))
+    ]
+    assert seen == expected
+
+
+async def test_qr_svg_has_the_same_modules(client: httpx.AsyncClient) -> None:
+    await _create(client, "13101-0001")
+    response = await client.get("/shelters/13101-0001/qr.svg")
+    assert response.headers["content-type"] == "image/svg+xml"
+    expected = _expected_matrix(f"{BASE_URL}/checkin/13101-0001")
+    dark = {(int(x), int(y)) for x, y in re.findall(r"M(\d+),(\d+)h1v1h-1z", response.text)}
+    assert dark == {
+        (x, y) for y, row in enumerate(expected) for x, is_dark in enumerate(row) if is_dark
+    }
+
+
+async def test_print_page_is_self_contained_and_escapes_the_name(
+    client: httpx.AsyncClient,
+) -> None:
+    await _create(client, "s-1", name="<script>alert(1)</script>中央公民館")
+    response = await client.get("/shelters/s-1/qr.html")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    html = response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;中央公民館" in html and "<script>" not in html
+    assert f"{BASE_URL}/checkin/s-1" in html
+    assert "<svg" in html and "size: A4" in html
+    assert not re.search(r"""(src|href)=["']""", html)  # nothing fetched from elsewhere
+
+
+async def test_one_sheet_with_every_shelter(client: httpx.AsyncClient) -> None:
+    for n in range(3):
+        await _create(client, f"s-{n}", name=f"避難所{n}")
+    await client.delete("/shelters/s-2")
+    html = (await client.get("/shelters/qr.html")).text
+    assert html.count("<svg") == 2
+    assert "避難所0" in html and "避難所1" in html and "避難所2" not in html
+
+
+async def test_qr_of_an_unknown_shelter(client: httpx.AsyncClient) -> None:
+    for suffix in ("qr.png", "qr.svg", "qr.html"):
+        response = await client.get(f"/shelters/none/{suffix}")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+# --- CSV import and body limits ---------------------------------------------------------------
+
+
+async def test_import_by_http_reports_every_row(client: httpx.AsyncClient) -> None:
+    data = (DATA / "emergency_sites.sjis.csv").read_bytes()
+    response = await client.post(
+        "/shelters/import",
+        content=data,
+        headers={"content-type": "text/csv", "X-Actor": "admin"},
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["dataset"], report["encoding"]) == ("designated-emergency-sites", "cp932")
+    assert (report["accepted"], report["updated"], report["unchanged"], report["refused"]) == (
+        3,
+        0,
+        0,
+        7,
+    )
+    assert report["unknown_headers"] == ["独自項目"]
+    refused = next(r for r in report["rows"] if r["row"] == 7)
+    assert refused["status"] == "refused"
+    assert refused["reason_ja"] == "全国地方公共団体コードが正しくありません"
+    again = await client.post(
+        "/shelters/import",
+        content=(DATA / "emergency_sites.utf8.csv").read_bytes(),
+        headers={"content-type": "text/csv; charset=utf-8"},
+    )
+    assert (again.json()["accepted"], again.json()["unchanged"]) == (0, 3)
+    listed = (await client.get("/shelters")).json()
+    assert listed["total"] == 3
+
+
+def _big_csv(rows: int) -> bytes:
+    lines = ["全国地方公共団体コード,ID,名称,所在地_連結表記,緯度,経度,想定収容人数,備考"]
+    lines += [
+        f"092011,{n:05d},避難所{n},栃木県宇都宮市中央{n}番地,36.5,139.8,100人,{'備考' * 30}"
+        for n in range(rows)
+    ]
+    return "\n".join(lines).encode("cp932")
+
+
+async def test_the_import_takes_bodies_far_above_the_json_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    data = _big_csv(1500)
+    assert len(data) > 200 * 1024  # the JSON limit of this app is 16 KiB
+    response = await client.post(
+        "/shelters/import", content=data, headers={"content-type": "text/csv"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1500
+    too_big_json = {"personal": PERSON, "consent": True, "message": "あ" * 20_000}
+    refused = await client.post("/shelters/s-1/check-ins", json=too_big_json)
+    assert refused.status_code == 413
+
+
+async def test_the_import_has_its_own_limit(deps: Dependencies) -> None:
+    settings = _app_settings(max_import_body_bytes=64 * 1024)
+    async with await _client_for(settings, deps) as client:
+        response = await client.post(
+            "/shelters/import", content=_big_csv(1500), headers={"content-type": "text/csv"}
+        )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_api_document_lists_every_endpoint() -> None:
+    paths = bootstrap(_app_settings()).openapi()["paths"]
+    assert set(paths) >= {
+        "/shelters",
+        "/shelters/import",
+        "/shelters/qr.html",
+        "/shelters/{shelter_id}",
+        "/shelters/{shelter_id}/open",
+        "/shelters/{shelter_id}/close",
+        "/shelters/{shelter_id}/training",
+        "/shelters/{shelter_id}/qr.png",
+        "/shelters/{shelter_id}/qr.svg",
+        "/shelters/{shelter_id}/qr.html",
+        "/shelters/{shelter_id}/check-ins",
+        "/shelters/{shelter_id}/staff-check-ins",
+        "/shelters/{shelter_id}/check-outs",
+        "/shelters/{shelter_id}/stays/{stay_id}/forced-check-out",
+        "/settings/status-items",
+    }
+    assert "text/csv" in paths["/shelters/import"]["post"]["requestBody"]["content"]

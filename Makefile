@@ -11,7 +11,7 @@ PACKAGES := shelter_contracts shelter_runtime shelter_registration shelter_roste
 TEST_DIRS := $(wildcard libs/*/tests services/*/tests edge/*/tests) tests
 PYTEST  := $(PY) -m pytest
 
-.PHONY: help install run up stop restart logs test test-unit test-integration test-e2e \
+.PHONY: help install run up stop restart logs test test-unit test-integration test-e2e bench \
         lint format typecheck asyncapi clean
 
 help: ## list the targets
@@ -46,6 +46,9 @@ test-integration: install ## integration tests (real Kafka and FerretDB)
 test-e2e: install ## end-to-end tests through the nginx gateway
 	@$(STACK) with test -- $(PYTEST) -m e2e $(PYTEST_ARGS)
 
+bench: install ## replay 100,000 check-ins over 1,000 shelters; print throughput and read-model lag
+	@$(STACK) with bench -- $(PY) tests/bench/replay_check_ins.py $(BENCH_ARGS)
+
 lint: ## ruff, formatting, mypy --strict and the AsyncAPI document
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -54,7 +57,7 @@ lint: ## ruff, formatting, mypy --strict and the AsyncAPI document
 
 typecheck:
 	$(PY) -m mypy $(addprefix -p ,$(PACKAGES))
-	$(PY) -m mypy $(TEST_DIRS) deploy/local
+	$(PY) -m mypy $(TEST_DIRS) deploy/local deploy/docker
 
 format: ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .

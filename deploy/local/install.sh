@@ -29,6 +29,9 @@ apt_packages() {
     command -v "${cmd_pkg%%:*}" >/dev/null || [ -x "/usr/sbin/${cmd_pkg%%:*}" ] || missing+=("${cmd_pkg#*:}")
   done
   command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+  # Browser tests drive Debian's Chromium (a test tool's own browser download fails here).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v node >/dev/null || missing+=(nodejs npm)
   command -v mvn >/dev/null || missing+=(maven)
   command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || missing+=(golang-go)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -76,9 +79,23 @@ ferretdb() {
   fi
 }
 
+web() {
+  local dir="$ROOT/web"
+  [ -f "$dir/package-lock.json" ] || return 0
+  local stamp; stamp=$(cat "$dir/package-lock.json" | sha256sum | cut -c1-16)
+  if [ ! -d "$dir/node_modules" ] || [ "$(cat "$dir/node_modules/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    log "web packages (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --cache "$CACHE/npm" --loglevel=error)
+    echo "$stamp" > "$dir/node_modules/.stamp"
+  fi
+  log "web build (vite)"
+  (cd "$dir" && npm run --silent build)
+}
+
 case "${1:-all}" in
   python) python_env ;;
-  all) apt_packages; python_env; kafka; ferretdb ;;
-  *) echo "usage: $0 [all|python]" >&2; exit 2 ;;
+  web) web ;;
+  all) apt_packages; python_env; kafka; ferretdb; web ;;
+  *) echo "usage: $0 [all|python|web]" >&2; exit 2 ;;
 esac
 log "done"

@@ -28,8 +28,14 @@ set -a
 # shellcheck source=ports.env
 . "$ROOT/deploy/local/ports.env"
 set +a
-if [ "$name" = test ]; then
-  offset=${TEST_PORT_OFFSET:-10000}
+# Each stack name has its own ports, so dev, tests and benchmarks can run side by side.
+case "$name" in
+  dev) offset=0 ;;
+  test) offset=${TEST_PORT_OFFSET:-10000} ;;
+  bench) offset=${BENCH_PORT_OFFSET:-20000} ;;
+  *) echo "unknown stack name: $name (dev, test or bench)" >&2; exit 2 ;;
+esac
+if [ "$offset" -ne 0 ]; then
   for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
              KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT; do
     export "$var=$(( ${!var} + offset ))"
@@ -49,7 +55,7 @@ export WEB_ROOT="$ROOT/web/dist"
 
 # What every service reads (see libs/runtime/src/shelter_runtime/settings.py).
 export ENVIRONMENT=${ENVIRONMENT:-development}
-[ "$name" = test ] && export ENVIRONMENT=test
+[ "$name" != dev ] && export ENVIRONMENT=test
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
 export MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/"
 export KAFKA_TOPIC_NAMESPACE=${KAFKA_TOPIC_NAMESPACE:-$name}
@@ -148,5 +154,5 @@ case "$cmd" in
     done
     echo "DIR=$STACK_DIR"
     ;;
-  *) echo "usage: stack.sh run|up|down|env [dev|test]" >&2; exit 2 ;;
+  *) echo "usage: stack.sh run|up|down|env [dev|test|bench]" >&2; exit 2 ;;
 esac

@@ -35,13 +35,15 @@ async def gateway(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def shelter_id(gateway: httpx.AsyncClient) -> str:
-    """A shelter of this test's own, registered through the gateway."""
+    """A shelter of this test's own, registered and opened through the gateway (S13.1)."""
     shelter_id = f"e2e-{uuid.uuid4().hex[:10]}"
     response = await gateway.post(
         "/api/registration/shelters",
         json={"shelter_id": shelter_id, "name": "テスト避難所", "capacity": 4},
     )
     assert response.status_code == 201, response.text
+    opened = await gateway.post(f"/api/registration/shelters/{shelter_id}/open", json={})
+    assert opened.status_code == 200, opened.text
     return shelter_id
 
 

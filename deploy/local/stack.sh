@@ -61,6 +61,7 @@ export MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/"
 export KAFKA_TOPIC_NAMESPACE=${KAFKA_TOPIC_NAMESPACE:-$name}
 export MONGODB_DATABASE_PREFIX="$name-"
 export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
+export AUTH_URL="http://127.0.0.1:$AUTH_PORT"
 export OTEL_BSP_SCHEDULE_DELAY=500
 export PYTHONUNBUFFERED=1
 
@@ -89,6 +90,20 @@ prepare() {
   fi
 }
 
+first_admin() {  # the stack's first administrator; its password is kept in a 0600 file
+  local file="$STACK_DIR/admin-password"
+  [ -s "$file" ] && return 0
+  local password
+  password="$("$PY" -c 'import secrets; print("Aa1!" + secrets.token_urlsafe(18))')"
+  if printf '%s\n' "$password" | HTTP_PORT=$AUTH_PORT "$PY" -m shelter_auth create-admin \
+      --user-id admin --display-name "管理者" >/dev/null; then
+    (umask 077 && printf '%s\n' "$password" >"$file")
+  else
+    echo "could not create the first administrator" >&2
+    return 1
+  fi
+}
+
 urls() {
   cat <<URLS
 
@@ -100,6 +115,7 @@ urls() {
     Kafka                    127.0.0.1:$KAFKA_PORT
     MongoDB wire (FerretDB)  mongodb://127.0.0.1:$MONGO_PORT/
     Traces (OTLP, JSON lines) $STACK_DIR/spans.jsonl
+    Staff sign-in            user "admin", password in $STACK_DIR/admin-password
   Stop with Ctrl-C (or \`make stop\` for a background stack).
 
 URLS
@@ -117,7 +133,7 @@ pidfile="$STACK_DIR/honcho.pid"
 case "$cmd" in
   run)
     prepare
-    ( wait_ready >/dev/null && urls ) &
+    ( wait_ready >/dev/null && first_admin && urls ) &
     exec "$PY" -m honcho -f "$ROOT/deploy/local/Procfile" -d "$ROOT" start
     ;;
   up)
@@ -129,7 +145,7 @@ case "$cmd" in
         >"$STACK_DIR/logs/stack.log" 2>&1 </dev/null &
       echo $! >"$pidfile"
     fi
-    if ! wait_ready; then
+    if ! wait_ready || ! first_admin; then
       echo "--- last lines of $STACK_DIR/logs/stack.log ---" >&2
       tail -n 60 "$STACK_DIR/logs/stack.log" >&2
       exit 1

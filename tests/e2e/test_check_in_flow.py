@@ -19,7 +19,7 @@ async def test_check_in_appears_in_roster_and_count(
 ) -> None:
     response = await gateway.post(
         f"/api/registration/shelters/{shelter_id}/check-ins",
-        json={"personal": person, "statuses": ["要配慮"], "message": "薬が必要", "consent": True},
+        json={"personal": person, "statuses": ["要介護"], "message": "薬が必要", "consent": True},
     )
     assert response.status_code == 201, response.text
     stay_id = response.json()["stay_id"]
@@ -30,7 +30,7 @@ async def test_check_in_appears_in_roster_and_count(
     assert entry["shelter_id"] == shelter_id
     assert entry["channel"] == 3
     assert entry["personal"]["family_name"] == "山田"
-    assert entry["statuses"] == ["要配慮"]
+    assert entry["statuses"] == ["要介護"]
     assert entry["checked_out_at"] is None
 
     stats = await eventually(

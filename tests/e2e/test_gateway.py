@@ -13,6 +13,30 @@ async def test_web_ui_is_served(gateway: httpx.AsyncClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "max-age=" in response.headers["strict-transport-security"]
+
+
+async def test_the_qr_print_page_keeps_its_own_policy(
+    gateway: httpx.AsyncClient, shelter_id: str
+) -> None:
+    # Two CSP headers would both apply and block the page's inline styles.
+    response = await gateway.get(f"/api/registration/shelters/{shelter_id}/qr.html")
+    assert response.status_code == 200
+    assert len(response.headers.get_list("content-security-policy")) == 1
+    assert "テスト避難所" in response.text
+
+
+async def test_the_first_administrator_signs_in_through_the_gateway(
+    admin_headers: dict[str, str], gateway: httpx.AsyncClient
+) -> None:
+    response = await gateway.get("/api/auth/me", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["role"] == "administrator"
+
+
+async def test_the_revocation_list_is_not_exposed(gateway: httpx.AsyncClient) -> None:
+    assert (await gateway.get("/api/auth/revocations")).status_code == 404
 
 
 @pytest.mark.parametrize("service", ["registration", "roster", "stats", "integration", "auth"])

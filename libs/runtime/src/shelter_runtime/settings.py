@@ -30,7 +30,11 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     #: Fields whose defaults are only safe on a developer's machine.
-    unsafe_defaults: ClassVar[tuple[str, ...]] = ("mongodb_uri", "kafka_bootstrap_servers")
+    unsafe_defaults: ClassVar[tuple[str, ...]] = (
+        "mongodb_uri",
+        "kafka_bootstrap_servers",
+        "auth_url",
+    )
 
     service_name: str
     environment: Environment = Environment.DEVELOPMENT
@@ -61,6 +65,11 @@ class ServiceSettings(BaseSettings):
     mongodb_database: str | None = None
     mongodb_database_prefix: str = Field(
         default="", description="Prefix of the database name; one per local stack"
+    )
+
+    auth_url: str = Field(
+        default="http://127.0.0.1:8105",
+        description="Auth service base URL: JWKS and revocation list for verifying tokens",
     )
 
     otel_exporter_otlp_endpoint: str | None = None

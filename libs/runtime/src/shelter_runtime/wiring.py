@@ -18,6 +18,7 @@ from shelter_contracts.topics import Topic
 from shelter_runtime.http import create_app
 from shelter_runtime.kafka import create_broker, ensure_topics, wait_for_kafka
 from shelter_runtime.mongo import Document, create_mongo_client, ping, service_database
+from shelter_runtime.security import Verifier, install_verifier
 from shelter_runtime.service import start_broker
 from shelter_runtime.settings import ServiceSettings
 from shelter_runtime.telemetry import Telemetry, configure_telemetry, instrument_app
@@ -87,6 +88,10 @@ def build_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) 
         checks={"kafka": kafka_ready, "database": database_ready},
         lifespan=lifespan,
         max_body_bytes=parts.settings.max_request_body_bytes,
+    )
+    # Tokens are verified locally with the auth service's published keys (issue 4).
+    install_verifier(
+        app, Verifier.remote(parts.settings.auth_url, audience=parts.settings.service_name)
     )
     instrument_app(app, parts.telemetry)
     return app

@@ -13,6 +13,7 @@ PRODUCTION = {
     "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "KAFKA_SASL_USERNAME": "registration",
     "KAFKA_SASL_PASSWORD": "kafka-secret",
+    "AUTH_URL": "http://auth:8105",
 }
 
 PROBLEMS = {
@@ -20,6 +21,7 @@ PROBLEMS = {
     "bootstrap": "KAFKA_BOOTSTRAP_SERVERS must be set explicitly in production",
     "protocol": "KAFKA_SECURITY_PROTOCOL must be SASL_SSL in production",
     "sasl": "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required",
+    "auth": "AUTH_URL must be set explicitly in production",
 }
 
 
@@ -114,6 +116,7 @@ def test_production_accepts_explicit_safe_settings(monkeypatch: pytest.MonkeyPat
     [
         ({"MONGODB_URI": None}, "mongodb"),
         ({"KAFKA_BOOTSTRAP_SERVERS": None}, "bootstrap"),
+        ({"AUTH_URL": None}, "auth"),
         ({"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}, "protocol"),
         ({"KAFKA_SECURITY_PROTOCOL": None}, "protocol"),
         ({"KAFKA_SASL_USERNAME": None}, "sasl"),

@@ -6,7 +6,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from pymongo import AsyncMongoClient
 
 from shelter_runtime.mongo import Document
@@ -38,6 +40,18 @@ def stack() -> Iterator[local_stack.Stack]:
     yield current
     if started_here:
         local_stack.stop("test")
+
+
+@pytest.fixture(scope="session")
+async def admin_headers(stack: local_stack.Stack) -> dict[str, str]:
+    """An administrator's Authorization header, signed in through the gateway (S10.1)."""
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
+        HTTPXClientInstrumentor.uninstrument_client(client)
+        response = await client.post(
+            "/api/auth/sign-in", json={"user_id": "admin", "password": stack.admin_password()}
+        )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture

@@ -29,6 +29,10 @@ class Stack:
     def spans_file(self) -> Path:
         return self.directory / "spans.jsonl"
 
+    def admin_password(self) -> str:
+        """The password of the stack's first administrator ("admin"), made at start-up."""
+        return (self.directory / "admin-password").read_text(encoding="utf-8").strip()
+
     def ready(self) -> bool:
         try:
             with urllib.request.urlopen(  # noqa: S310 - loopback URL of our own stack

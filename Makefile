@@ -11,7 +11,7 @@ PACKAGES := shelter_contracts shelter_runtime shelter_registration shelter_roste
 TEST_DIRS := $(wildcard libs/*/tests services/*/tests edge/*/tests) tests
 PYTEST  := $(PY) -m pytest
 
-.PHONY: help install run up stop restart logs test test-unit test-integration test-e2e bench \
+.PHONY: help install run up stop restart logs test test-unit test-integration test-e2e test-web bench \
         lint format typecheck asyncapi clean
 
 help: ## list the targets
@@ -34,8 +34,11 @@ restart: stop up ## restart the background stack
 logs: ## follow the logs of the background stack
 	@tail -f .stack/dev/logs/stack.log
 
-test: install ## every tier (unit, integration, e2e) against a fresh test stack
-	@$(STACK) with test -- $(PYTEST) -p no:cacheprovider $(PYTEST_ARGS)
+test: install ## every tier (unit, integration, e2e, web, browser) against a fresh test stack
+	@$(STACK) with test -- bash -c '$(PYTEST) -p no:cacheprovider $(PYTEST_ARGS) && $(WEB_TESTS)'
+
+# The web app's unit tests (Vitest) and the browser tests (Debian's Chromium through nginx).
+WEB_TESTS := cd web && npm test --silent && npm run --silent test:browser
 
 test-unit: ## unit tests only (no servers)
 	@$(PYTEST) -m unit $(PYTEST_ARGS)
@@ -46,6 +49,9 @@ test-integration: install ## integration tests (real Kafka and FerretDB)
 test-e2e: install ## end-to-end tests through the nginx gateway
 	@$(STACK) with test -- $(PYTEST) -m e2e $(PYTEST_ARGS)
 
+test-web: install ## the web app's unit and browser tests
+	@$(STACK) with test -- bash -c '$(WEB_TESTS)'
+
 bench: install ## replay 100,000 check-ins over 1,000 shelters; print throughput and read-model lag
 	@$(STACK) with bench -- $(PY) tests/bench/replay_check_ins.py $(BENCH_ARGS)
 
@@ -54,6 +60,7 @@ lint: ## ruff, formatting, mypy --strict and the AsyncAPI document
 	$(PY) -m ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	$(PY) -m shelter_contracts.asyncapi --check
+	cd web && npm run --silent lint
 
 typecheck:
 	$(PY) -m mypy $(addprefix -p ,$(PACKAGES))

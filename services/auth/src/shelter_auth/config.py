@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr, model_validator
 
 from shelter_runtime.security import DEFAULT_ISSUER
@@ -9,6 +11,9 @@ from shelter_runtime.settings import Environment, ServiceSettings, UnsafeSetting
 
 
 class Settings(ServiceSettings):
+    #: Not AUTH_URL: the auth service verifies its own tokens with its own keys.
+    unsafe_defaults: ClassVar[tuple[str, ...]] = ("mongodb_uri", "kafka_bootstrap_servers")
+
     service_name: str = "auth"
     http_port: int = 8105
 

@@ -1,132 +1,174 @@
 """Fakes and fixtures of the statistics tests (unit and integration).
 
-`FakeStatistics` keeps per-stay facts and capacities in memory with the semantics of
-`shelter_runtime.mongo.set_once` and of the adapter's "newest capacity wins", storing values as
-MongoDB gives them back (UTC times at millisecond precision). The repository contract suite
+`FakeStatistics` keeps the stay entries of each shelter as sets (like the adapter's
+`$addToSet`), the shelter facts of the highest version and the recounted summaries in memory,
+in the adapter's own document shapes. The repository contract suite
 (tests/integration/test_repository_contract.py) runs the same assertions against it and the
 real Mongo adapter, which is what licenses using it in the unit tests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import bson
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from bson.binary import UuidRepresentation
-from bson.codec_options import CodecOptions
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
+from starlette.types import ASGIApp, Message, Scope
 
 from shelter_contracts.events import (
     Channel,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
+    ShelterEventBase,
     ShelterFacts,
     ShelterRegistered,
 )
 from shelter_contracts.personal import EvacueePersonal, Sex
 from shelter_runtime.mongo import Document
 from shelter_runtime.settings import Environment
-from shelter_stats.adapters.mongo import MongoStatistics
+from shelter_stats.adapters.mongo import (
+    MongoStatistics,
+    check_in_entry,
+    counts_document,
+    profile_document,
+    statistics_from,
+    stay_tallies,
+)
 from shelter_stats.bootstrap import bootstrap
 from shelter_stats.config import Settings
-from shelter_stats.domain.model import ShelterCounts
+from shelter_stats.domain.counting import count_stays
+from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
 from shelter_testing import Stack
 
 #: A fixed origin for event times: whole milliseconds, so they survive MongoDB unchanged.
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
-
-_BSON: CodecOptions[Document] = CodecOptions(
-    tz_aware=True, uuid_representation=UuidRepresentation.STANDARD
-)
-
-
-def as_stored(document: Document) -> Document:
-    """A document as MongoDB returns it after storing it (a BSON round trip)."""
-    return bson.decode(bson.encode(document, codec_options=_BSON), codec_options=_BSON)
-
-
-class WriteOnceDocuments:
-    """In-memory documents written like `shelter_runtime.mongo.set_once`.
-
-    A group of fields guarded by `marker` is written once: into a new document, or merged into
-    an existing one that lacks the marker; when the marker is already there nothing changes
-    and the write reports False (the real one sees a duplicate key).
-    """
-
-    def __init__(self) -> None:
-        self.documents: dict[Any, Document] = {}
-
-    def set_once(self, doc_id: Any, marker: str, fields: Document) -> bool:
-        if marker not in fields:
-            raise ValueError(f"fields must contain the marker {marker!r}")
-        current = self.documents.get(doc_id)
-        if current is not None and marker in current:
-            return False
-        self.documents[doc_id] = as_stored({**(current or {}), **fields, "_id": doc_id})
-        return True
 
 
 class FakeStatistics:
     """The statistics repository in memory: same methods and answers as MongoStatistics."""
 
     def __init__(self) -> None:
-        self.stays = WriteOnceDocuments()
+        self.check_ins: dict[str, list[str]] = {}
+        self.check_outs: dict[str, list[str]] = {}
         self.shelters: dict[str, Document] = {}
 
     async def ensure_indexes(self) -> None:
         return None
 
+    @staticmethod
+    def _add(entries: dict[str, list[str]], shelter_id: str, entry: str) -> bool:
+        """Like `$addToSet`: False when the entry is already there."""
+        present = entries.setdefault(shelter_id, [])
+        if entry in present:
+            return False
+        present.append(entry)
+        return True
+
     async def record_check_in(
-        self, stay_id: UUID, shelter_id: str, age_band: int, training: bool, at: datetime
+        self,
+        stay_id: UUID,
+        shelter_id: str,
+        *,
+        at: datetime,
+        training: bool,
+        age_band: int,
+        sex: str,
+        household_key: str,
     ) -> bool:
-        return self.stays.set_once(
+        entry = check_in_entry(stay_id, training, age_band, sex, household_key)
+        return self._add(self.check_ins, shelter_id, entry)
+
+    async def record_check_out(self, stay_id: UUID, shelter_id: str, at: datetime) -> bool:
+        return self._add(self.check_outs, shelter_id, stay_id.hex)
+
+    async def record_shelter(self, shelter_id: str, profile: ShelterProfile) -> bool:
+        current = self.shelters.setdefault(shelter_id, {"_id": shelter_id})
+        if current.get("version", 0) >= profile.version:
+            return False
+        current.update(version=profile.version, facts=profile_document(profile))
+        return True
+
+    async def refresh(self, shelter_ids: Sequence[str]) -> list[ShelterStatistics]:
+        for shelter_id in shelter_ids:
+            tallies = stay_tallies(
+                self.check_ins.get(shelter_id, []), self.check_outs.get(shelter_id, [])
+            )
+            tally = sum(t.arrived + t.left for t in tallies)
+            current = self.shelters.setdefault(shelter_id, {"_id": shelter_id})
+            if current.get("tally", 0) <= tally:
+                current.update(counts=counts_document(count_stays(tallies)), tally=tally)
+        return [await self.statistics(shelter_id) for shelter_id in shelter_ids]
+
+    async def shelter_ids(self) -> list[str]:
+        ids = set(self.check_ins) | set(self.check_outs) | set(self.shelters)
+        return sorted(ids)
+
+    async def statistics(self, shelter_id: str) -> ShelterStatistics:
+        document = self.shelters.get(shelter_id)
+        return statistics_from(document) if document else ShelterStatistics(shelter_id)
+
+    def _listed(self) -> list[ShelterStatistics]:
+        return [
+            statistics_from(self.shelters[shelter_id])
+            for shelter_id in sorted(self.shelters)
+            if not self.shelters[shelter_id].get("facts", {}).get("deleted")
+        ]
+
+    async def page(self, limit: int, offset: int) -> tuple[list[ShelterStatistics], int]:
+        listed = self._listed()
+        return listed[offset : offset + limit], len(listed)
+
+    async def all_statistics(self) -> list[ShelterStatistics]:
+        return self._listed()
+
+
+class RecordingStatistics(FakeStatistics):
+    """The fake, also capturing what the handlers hand to the port."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    async def record_check_in(
+        self,
+        stay_id: UUID,
+        shelter_id: str,
+        *,
+        at: datetime,
+        training: bool,
+        age_band: int,
+        sex: str,
+        household_key: str,
+    ) -> bool:
+        facts = (stay_id, shelter_id, at, training, age_band, sex, household_key)
+        self.calls.append(("check_in", facts))
+        return await super().record_check_in(
             stay_id,
-            "checked_in_at",
-            {
-                "shelter_id": shelter_id,
-                "age_band": age_band,
-                "training": training,
-                "checked_in_at": at,
-            },
+            shelter_id,
+            at=at,
+            training=training,
+            age_band=age_band,
+            sex=sex,
+            household_key=household_key,
         )
 
     async def record_check_out(self, stay_id: UUID, shelter_id: str, at: datetime) -> bool:
-        return self.stays.set_once(
-            stay_id, "checked_out_at", {"shelter_id": shelter_id, "checked_out_at": at}
-        )
+        self.calls.append(("check_out", (stay_id, shelter_id, at)))
+        return await super().record_check_out(stay_id, shelter_id, at)
 
-    async def record_shelter(self, shelter_id: str, capacity: int, as_of: datetime) -> bool:
-        new = as_stored({"_id": shelter_id, "capacity": capacity, "as_of": as_of})
-        current = self.shelters.get(shelter_id)
-        if current is not None and current["as_of"] >= new["as_of"]:
-            return False
-        self.shelters[shelter_id] = new
-        return True
-
-    async def counts(self, shelter_id: str) -> ShelterCounts:
-        real = [
-            d
-            for d in self.stays.documents.values()
-            if d.get("shelter_id") == shelter_id
-            and "checked_in_at" in d
-            and d.get("training") is False
-        ]
-        shelter = self.shelters.get(shelter_id)
-        return ShelterCounts(
-            shelter_id=shelter_id,
-            capacity=shelter["capacity"] if shelter else None,
-            checked_in=len(real),
-            checked_out=sum("checked_out_at" in d for d in real),
-        )
+    async def record_shelter(self, shelter_id: str, profile: ShelterProfile) -> bool:
+        self.calls.append(("shelter", (shelter_id, profile)))
+        return await super().record_shelter(shelter_id, profile)
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -155,8 +197,11 @@ def make_check_in(
     family_name: str = "山田",
     message: str | None = "卵アレルギー",
     statuses: tuple[str, ...] = ("要介護",),
+    age_band: int = 70,
+    sex: Sex = Sex.FEMALE,
+    household: str = "0123456789abcdef",
 ) -> EvacueeCheckedIn:
-    """A check-in at T0 + `minute` minutes."""
+    """A check-in at T0 + `minute` minutes; `household` names the household (16+ chars)."""
     at = T0 + timedelta(minutes=minute)
     return EvacueeCheckedIn(
         occurred_at=at,
@@ -165,9 +210,9 @@ def make_check_in(
         stay_id=stay_id or uuid.uuid4(),
         channel=channel,
         personal=personal(family_name=family_name),
-        age_band=70,
-        sex=Sex.FEMALE,
-        household_key="0123456789abcdef0123456789abcdef",
+        age_band=age_band,
+        sex=sex,
+        household_key=household.ljust(16, "0"),
         statuses=statuses,
         message=message,
         checked_in_at=at,
@@ -191,16 +236,32 @@ def make_check_out(
     )
 
 
-def make_shelter_registered(
-    shelter_id: str, *, capacity: int, minute: int = 0, name: str = "千代田小学校"
-) -> ShelterRegistered:
-    """The shelter's facts as of T0 + `minute` minutes."""
-    return ShelterRegistered(
+def make_shelter_event(
+    shelter_id: str,
+    *,
+    capacity: int,
+    version: int = 1,
+    kind: type[ShelterEventBase] = ShelterRegistered,
+    is_open: bool = False,
+    training: bool = False,
+    deleted: bool = False,
+    name: str = "千代田小学校",
+    minute: int = 0,
+) -> ShelterEventBase:
+    """A shelter event carrying the shelter's facts at `version`."""
+    return kind(
         occurred_at=T0 + timedelta(minutes=minute),
         shelter_id=shelter_id,
         producer="registration",
-        version=1,
-        shelter=ShelterFacts(name=name, capacity=capacity),
+        version=version,
+        shelter=ShelterFacts(
+            name=name,
+            address="東京都千代田区一番町1",
+            capacity=capacity,
+            is_open=is_open,
+            training=training,
+            deleted=deleted,
+        ),
     )
 
 
@@ -217,9 +278,9 @@ def check_out() -> Callable[..., EvacueeCheckedOut]:
 
 
 @pytest.fixture(scope="session")
-def shelter_registered() -> Callable[..., ShelterRegistered]:
-    """Factory of shelter events: `shelter_registered(shelter_id, capacity=..., minute=...)`."""
-    return make_shelter_registered
+def shelter_event() -> Callable[..., ShelterEventBase]:
+    """Factory of shelter events: `shelter_event(shelter_id, capacity=..., version=..., ...)`."""
+    return make_shelter_event
 
 
 @pytest.fixture
@@ -242,6 +303,12 @@ def new_fake_stats() -> Callable[[], FakeStatistics]:
     return FakeStatistics
 
 
+@pytest.fixture(scope="session")
+def recording_stats() -> Callable[[], RecordingStatistics]:
+    """Makes fakes that also keep the calls the handlers made."""
+    return RecordingStatistics
+
+
 @pytest.fixture(params=["fake", "mongo"])
 async def stats_store(
     request: pytest.FixtureRequest,
@@ -261,12 +328,9 @@ async def stats_store(
 # --- the service in-process, and a producer -------------------------------------------------
 
 
-@pytest.fixture
-async def stats_api(
-    stack: Stack, namespace: str, database_name: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The statistics app with its consumers running on this test's topics and database."""
-    settings = Settings(
+def service_settings(stack: Stack, namespace: str, database_name: str) -> Settings:
+    """Settings of an in-process service on this test's topics, consumer group and database."""
+    return Settings(
         environment=Environment.TEST,
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         kafka_topic_namespace=namespace,
@@ -275,15 +339,127 @@ async def stats_api(
         mongodb_database=database_name,
         mongodb_database_prefix="",
         otel_exporter_otlp_endpoint=None,
+        occupancy_interval_seconds=0.5,
+        sse_keepalive_seconds=0.5,
     )
-    app = bootstrap(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://svc"
-        ) as client,
-    ):
+
+
+@pytest.fixture
+async def stats_app(stack: Stack, namespace: str, database_name: str) -> AsyncIterator[ASGIApp]:
+    """The statistics app, its lifespan running: consumers, recount and occupancy loops."""
+    app = bootstrap(service_settings(stack, namespace, database_name))
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        yield manager.app
+
+
+@pytest.fixture
+async def stats_api(stats_app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the running statistics app."""
+    transport = httpx.ASGITransport(app=stats_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
         yield client
+
+
+# --- Server-Sent Events -----------------------------------------------------------------------
+
+
+class SseStream:
+    """Reads an ASGI app's event stream as a browser would, frame by frame.
+
+    httpx's ASGI transport returns a body only once it is complete, which an event stream
+    never is; this drives the ASGI app directly and can hang up like a closed browser tab.
+    """
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+        self._chunks: asyncio.Queue[bytes] = asyncio.Queue()
+        self._buffer = ""
+        self._hang_up = asyncio.Event()
+        self._requested = False
+        self._started = asyncio.Event()
+        self.task: asyncio.Future[None] | None = None
+
+    async def _receive(self) -> Message:
+        if not self._requested:
+            self._requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await self._hang_up.wait()
+        return {"type": "http.disconnect"}
+
+    async def _send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = {k.decode(): v.decode() for k, v in message.get("headers", [])}
+            self._started.set()
+        elif message["type"] == "http.response.body":
+            await self._chunks.put(message.get("body", b""))
+
+    async def __aenter__(self) -> SseStream:
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": self.path,
+            "raw_path": self.path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"svc"), (b"accept", b"text/event-stream")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("svc", 80),
+        }
+        self.task = asyncio.ensure_future(self.app(scope, self._receive, self._send))
+        async with asyncio.timeout(10):
+            await self._started.wait()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.hang_up()
+
+    async def hang_up(self, within: float = 10.0) -> None:
+        """Close the connection like a browser tab; the app must end its response."""
+        self._hang_up.set()
+        assert self.task is not None
+        async with asyncio.timeout(within):
+            await self.task
+
+    async def body(self) -> bytes:
+        """The whole body of a response that is not a stream (a refusal)."""
+        assert self.task is not None
+        async with asyncio.timeout(10):
+            await self.task
+        chunks = []
+        while not self._chunks.empty():
+            chunks.append(self._chunks.get_nowait())
+        return b"".join(chunks)
+
+    async def frame(self, within: float = 10.0) -> dict[str, str]:
+        """The next frame: its fields (`data`, `id`, `event`, `retry`, `comment`) as text."""
+        async with asyncio.timeout(within):
+            while "\n\n" not in self._buffer:
+                self._buffer += (await self._chunks.get()).decode()
+        raw, self._buffer = self._buffer.split("\n\n", 1)
+        fields: dict[str, str] = {}
+        for line in raw.split("\n"):
+            name, _, value = line.partition(":")
+            name = name or "comment"
+            value = value.removeprefix(" ")
+            fields[name] = f"{fields[name]}\n{value}" if name in fields else value
+        return fields
+
+    async def event(self, within: float = 10.0) -> dict[str, str]:
+        """The next frame that carries data (comments and keep-alives are skipped)."""
+        async with asyncio.timeout(within):
+            while "data" not in (frame := await self.frame(within)):
+                pass
+        return frame
+
+    def data(self, frame: dict[str, str]) -> Any:
+        return json.loads(frame["data"])
 
 
 @pytest.fixture(scope="session")

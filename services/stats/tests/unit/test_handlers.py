@@ -1,172 +1,274 @@
-"""The statistics handlers: what they hand to the port, and their effect on the in-memory store.
+"""The statistics handlers: what they hand to the port, and the counts under any delivery order.
 
 The fake is tied to the Mongo adapter by tests/integration/test_repository_contract.py.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterRegistered
-from shelter_stats.domain.model import ShelterCounts
+from shelter_contracts.events import (
+    EvacueeCheckedIn,
+    EvacueeCheckedOut,
+    ShelterClosed,
+    ShelterDeleted,
+    ShelterEventBase,
+    ShelterOpened,
+    ShelterUpdated,
+)
+from shelter_contracts.personal import Sex
+from shelter_stats.domain.counting import AGE_BANDS
+from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
 from shelter_stats.service_layer.handlers import apply_shelter_event, apply_stay_event
 from shelter_stats.service_layer.ports import Statistics
+from shelter_stats.service_layer.refresher import StatisticsRefresher
 
 CheckIn = Callable[..., EvacueeCheckedIn]
 CheckOut = Callable[..., EvacueeCheckedOut]
-Registered = Callable[..., ShelterRegistered]
+ShelterEvent = Callable[..., ShelterEventBase]
 SHELTER = "13101-0001"
 
 
-class StatsStore(Statistics, Protocol):
-    async def counts(self, shelter_id: str) -> ShelterCounts: ...
-
-
-class RecordingStatistics:
-    """Captures what the handlers hand to the port."""
-
+class Touched:
     def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[object, ...]]] = []
+        self.shelters: list[str] = []
 
-    async def record_check_in(
-        self, stay_id: UUID, shelter_id: str, age_band: int, training: bool, at: datetime
-    ) -> bool:
-        self.calls.append(("check_in", (stay_id, shelter_id, age_band, training, at)))
-        return True
-
-    async def record_check_out(self, stay_id: UUID, shelter_id: str, at: datetime) -> bool:
-        self.calls.append(("check_out", (stay_id, shelter_id, at)))
-        return True
-
-    async def record_shelter(self, shelter_id: str, capacity: int, as_of: datetime) -> bool:
-        self.calls.append(("shelter", (shelter_id, capacity, as_of)))
-        return True
+    def touch(self, shelter_id: str) -> None:
+        self.shelters.append(shelter_id)
 
 
-async def test_check_in_hands_stay_age_band_training_and_time_to_the_port(
-    check_in: CheckIn,
+class Recording(Statistics, Protocol):
+    calls: list[tuple[str, tuple[object, ...]]]
+
+
+async def test_check_in_hands_the_counted_facts_to_the_port_and_touches_the_shelter(
+    check_in: CheckIn, recording_stats: Callable[[], Recording]
 ) -> None:
-    event = check_in(SHELTER, minute=7, training=True)
-    port = RecordingStatistics()
+    event = check_in(SHELTER, minute=7, training=True, age_band=30, sex=Sex.MALE)
+    port, touched = recording_stats(), Touched()
 
-    assert await apply_stay_event(event, port) is True
+    assert await apply_stay_event(event, port, touched) is True
 
     assert port.calls == [
-        ("check_in", (event.stay_id, SHELTER, event.age_band, True, event.checked_in_at))
+        (
+            "check_in",
+            (event.stay_id, SHELTER, event.checked_in_at, True, 30, "male", event.household_key),
+        )
     ]
+    assert touched.shelters == [SHELTER]
 
 
-async def test_check_out_hands_stay_and_time_to_the_port(check_out: CheckOut) -> None:
-    event = check_out(SHELTER, uuid.uuid4(), minute=42)
-    port = RecordingStatistics()
-
-    await apply_stay_event(event, port)
-
-    assert port.calls == [("check_out", (event.stay_id, SHELTER, event.checked_out_at))]
-
-
-async def test_shelter_event_hands_capacity_as_of_its_time_to_the_port(
-    shelter_registered: Registered,
-) -> None:
-    event = shelter_registered(SHELTER, capacity=120, minute=3)
-    port = RecordingStatistics()
-
-    await apply_shelter_event(event, port)
-
-    assert port.calls == [("shelter", (SHELTER, 120, event.occurred_at))]
-
-
-async def test_replayed_check_in_and_check_out_count_once(
-    fake_stats: StatsStore, check_in: CheckIn, check_out: CheckOut
+async def test_a_replay_changes_nothing_but_still_touches_the_shelter(
+    check_in: CheckIn, check_out: CheckOut, recording_stats: Callable[[], Recording]
 ) -> None:
     arrival = check_in(SHELTER)
-    departure = check_out(SHELTER, arrival.stay_id)
+    departure = check_out(SHELTER, arrival.stay_id, minute=42)
+    port, touched = recording_stats(), Touched()
 
-    applied = [
-        await apply_stay_event(e, fake_stats) for e in (arrival, arrival, departure, departure)
-    ]
+    applied = [await apply_stay_event(e, port, touched) for e in (arrival, departure, departure)]
 
-    assert applied == [True, False, True, False]
-    assert await fake_stats.counts(SHELTER) == ShelterCounts(SHELTER, None, 1, 1)
+    assert applied == [True, True, False]
+    assert port.calls[-1] == ("check_out", (arrival.stay_id, SHELTER, departure.checked_out_at))
+    # A recount lost after the first delivery (a crash) is made up by the replay's touch.
+    assert touched.shelters == [SHELTER] * 3
 
 
-async def test_older_shelter_event_does_not_overwrite_capacity(
-    fake_stats: StatsStore, shelter_registered: Registered, check_in: CheckIn
+async def test_shelter_event_hands_the_facts_and_version_to_the_port(
+    shelter_event: ShelterEvent, recording_stats: Callable[[], Recording]
 ) -> None:
-    newer = shelter_registered(SHELTER, capacity=10, minute=20)
-    older = shelter_registered(SHELTER, capacity=400, minute=10)
-    await apply_stay_event(check_in(SHELTER), fake_stats)
+    event = shelter_event(
+        SHELTER, capacity=120, version=4, kind=ShelterOpened, is_open=True, training=True
+    )
+    port, touched = recording_stats(), Touched()
 
-    assert await apply_shelter_event(newer, fake_stats) is True
-    assert await apply_shelter_event(older, fake_stats) is False
+    assert await apply_shelter_event(event, port, touched) is True
 
-    result = await fake_stats.counts(SHELTER)
-    assert (result.capacity, result.occupancy_rate) == (10, 0.1)
+    assert port.calls == [
+        (
+            "shelter",
+            (
+                SHELTER,
+                ShelterProfile(
+                    version=4,
+                    name="千代田小学校",
+                    capacity=120,
+                    address="東京都千代田区一番町1",
+                    is_open=True,
+                    training=True,
+                ),
+            ),
+        )
+    ]
+    assert touched.shelters == [SHELTER]
 
 
-# --- replays and reordering: a property --------------------------------------------------------
+async def test_the_highest_version_wins_not_the_latest_time(
+    shelter_event: ShelterEvent, new_fake_stats: Callable[[], Statistics]
+) -> None:
+    store, touched = new_fake_stats(), Touched()
+    newer = shelter_event(SHELTER, capacity=10, version=3, minute=0)
+    older = shelter_event(SHELTER, capacity=400, version=2, minute=30)
+
+    assert await apply_shelter_event(newer, store, touched) is True
+    assert await apply_shelter_event(older, store, touched) is False
+
+    assert (await store.statistics(SHELTER)).capacity == 10
+
+
+# --- any order, duplicates and replays: properties ------------------------------------------
 
 
 class StayPlan(NamedTuple):
-    """What happens to one stay: maybe a check-in, and zero to two distinct check-outs."""
+    """One stay: maybe a check-in, zero to two distinct check-outs, and its counted facts."""
 
     checked_in: bool
     training: bool
     check_outs: int
+    household: int
+    age_band: int
+    sex: Sex
+
+
+class ShelterPlan(NamedTuple):
+    capacity: int
+    is_open: bool
+    deleted: bool
 
 
 stay_plans = st.lists(
-    st.builds(StayPlan, st.booleans(), st.booleans(), st.integers(min_value=0, max_value=2)),
+    st.builds(
+        StayPlan,
+        st.booleans(),
+        st.booleans(),
+        st.integers(0, 2),
+        st.integers(0, 3),
+        st.sampled_from(range(0, 100, 10)),
+        st.sampled_from(Sex),
+    ),
     min_size=1,
-    max_size=4,
+    max_size=6,
 )
+shelter_plans = st.lists(
+    st.builds(ShelterPlan, st.integers(0, 8), st.booleans(), st.booleans()), max_size=3
+)
+SHELTER_KINDS: Sequence[type[ShelterEventBase]] = (
+    ShelterUpdated,
+    ShelterOpened,
+    ShelterClosed,
+    ShelterDeleted,
+)
+
+Delivery = EvacueeCheckedIn | EvacueeCheckedOut | ShelterEventBase
+
+
+async def deliver(event: Delivery, refresher: StatisticsRefresher, store: Statistics) -> bool:
+    if isinstance(event, ShelterEventBase):
+        applied = await apply_shelter_event(event, store, refresher)
+    else:
+        applied = await apply_stay_event(event, store, refresher)
+    await refresher.refresh_dirty()
+    return applied
+
+
+def assert_invariants(statistics: ShelterStatistics) -> None:
+    counts = statistics.counts
+    assert counts.present == counts.checked_in - counts.checked_out
+    assert min(counts.present, counts.checked_in, counts.checked_out, counts.households) >= 0
+    assert sum(counts.age_bands.values()) == counts.present
+    assert counts.female + counts.male + counts.other == counts.present
+    assert counts.households <= counts.present
+    assert min(counts.age_bands.values()) >= 0
 
 
 @settings(max_examples=300, deadline=None)
-@given(plans=stay_plans, data=st.data())
-async def test_replays_in_any_order_count_like_each_event_once_in_order(
-    plans: list[StayPlan],
+@given(stays=stay_plans, shelters=shelter_plans, data=st.data())
+async def test_any_order_with_replays_counts_like_each_event_once_in_order(
+    stays: list[StayPlan],
+    shelters: list[ShelterPlan],
     data: st.DataObject,
     check_in: CheckIn,
     check_out: CheckOut,
-    new_fake_stats: Callable[[], StatsStore],
+    shelter_event: ShelterEvent,
+    new_fake_stats: Callable[[], Statistics],
 ) -> None:
-    distinct: list[EvacueeCheckedIn | EvacueeCheckedOut] = []
-    for n, plan in enumerate(plans):
+    distinct: list[Delivery] = []
+    for n, plan in enumerate(stays):
         stay_id = UUID(int=n + 1)
         if plan.checked_in:
-            distinct.append(check_in(SHELTER, stay_id=stay_id, minute=n, training=plan.training))
+            distinct.append(
+                check_in(
+                    SHELTER,
+                    stay_id=stay_id,
+                    minute=n,
+                    training=plan.training,
+                    household=f"household-{plan.household}",
+                    age_band=plan.age_band,
+                    sex=plan.sex,
+                )
+            )
         distinct += [
             check_out(SHELTER, stay_id, minute=60 + 10 * k + n, forced=k > 0)
             for k in range(plan.check_outs)
         ]
+    for version, facts in enumerate(shelters, start=1):
+        distinct.append(
+            shelter_event(
+                SHELTER,
+                version=version,
+                kind=data.draw(st.sampled_from(SHELTER_KINDS)),
+                capacity=facts.capacity,
+                is_open=facts.is_open,
+                deleted=facts.deleted,
+            )
+        )
     replays = data.draw(st.lists(st.sampled_from(distinct), max_size=12)) if distinct else []
     deliveries = data.draw(st.permutations([*distinct, *replays]), label="deliveries")
 
     in_order = new_fake_stats()
+    in_order_refresher = StatisticsRefresher(in_order)
     for event in distinct:
-        await apply_stay_event(event, in_order)
+        await deliver(event, in_order_refresher, in_order)
     shuffled = new_fake_stats()
-    applied = 0
+    refresher = StatisticsRefresher(shuffled)
+    applied_stay_facts = 0
     for event in deliveries:
-        applied += await apply_stay_event(event, shuffled)
-        now = await shuffled.counts(SHELTER)
-        assert now.present == now.checked_in - now.checked_out
-        assert now.checked_in >= 0
-        assert now.checked_out >= 0
-        assert now.present >= 0
+        applied = await deliver(event, refresher, shuffled)
+        applied_stay_facts += applied and not isinstance(event, ShelterEventBase)
+        assert_invariants(await shuffled.statistics(SHELTER))
 
-    final = await shuffled.counts(SHELTER)
-    assert final == await in_order.counts(SHELTER)
-    # The same, from the plan alone: real stays checked in, and those of them checked out.
-    real = [p for p in plans if p.checked_in and not p.training]
-    assert (final.checked_in, final.checked_out) == (len(real), sum(p.check_outs > 0 for p in real))
-    # Each fact (a stay's check-in, a stay's check-out) was applied exactly once.
-    assert applied == sum(p.checked_in for p in plans) + sum(p.check_outs > 0 for p in plans)
+    final = await shuffled.statistics(SHELTER)
+    assert final == await in_order.statistics(SHELTER)
+    # The same from the plan alone: real stays checked in, those of them gone, who is left.
+    real = [p for p in stays if p.checked_in and not p.training]
+    here = [p for p in real if p.check_outs == 0]
+    counts = final.counts
+    assert (counts.checked_in, counts.checked_out) == (len(real), len(real) - len(here))
+    assert counts.households == len({p.household for p in here})
+    assert counts.age_bands == {b: sum(str(p.age_band) == b for p in here) for b in AGE_BANDS}
+    assert counts.female == sum(p.sex is Sex.FEMALE for p in here)
+    assert final.capacity == (shelters[-1].capacity if shelters else None)
+    assert final.deleted == (shelters[-1].deleted if shelters else False)
+    # Each stay fact (a check-in, a stay's first check-out) was applied exactly once.
+    assert applied_stay_facts == sum(p.checked_in for p in stays) + sum(
+        p.check_outs > 0 for p in stays
+    )
+
+
+async def test_a_check_out_of_an_unknown_stay_is_kept_for_its_check_in(
+    check_in: CheckIn, check_out: CheckOut, new_fake_stats: Callable[[], Statistics]
+) -> None:
+    store = new_fake_stats()
+    refresher = StatisticsRefresher(store)
+    arrival = check_in(SHELTER)
+
+    await deliver(check_out(SHELTER, arrival.stay_id), refresher, store)
+    assert (await store.statistics(SHELTER)).counts.checked_out == 0
+    await deliver(arrival, refresher, store)
+
+    counts = (await store.statistics(SHELTER)).counts
+    assert (counts.checked_in, counts.checked_out, counts.present) == (1, 1, 0)

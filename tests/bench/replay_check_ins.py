@@ -1,0 +1,198 @@
+"""Benchmark (`make bench`): replay check-ins onto Kafka and measure until roster and stats agree.
+
+Registers N shelters through the gateway, then publishes M EvacueeCheckedIn events spread
+over them straight onto the stays topic (a replay: what registration would have published)
+and polls the roster and statistics APIs until both account for every one. Prints the
+publish throughput, the time each read model needs to become current (its lag after the last
+event was acknowledged) and the resulting consumer throughput. Also times HTTP check-ins
+through the gateway. Figures go to stdout and to .stack/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from shelter_contracts.events import Channel, EvacueeCheckedIn
+from shelter_contracts.personal import EvacueePersonal, Sex
+from shelter_contracts.topics import EVACUEE_STAYS
+from shelter_testing.stack import describe
+
+FAMILY = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
+GIVEN = ["太郎", "花子", "一郎", "美咲", "翔", "陽菜", "大輔", "結衣", "健", "さくら"]
+
+
+def _event(shelter_id: str, n: int, at: datetime) -> EvacueeCheckedIn:
+    born = date(1930, 1, 1) + timedelta(days=(n * 37) % 32000)
+    family = FAMILY[n % len(FAMILY)]
+    return EvacueeCheckedIn(
+        occurred_at=at,
+        shelter_id=shelter_id,
+        producer="bench",
+        stay_id=uuid.uuid4(),
+        channel=Channel.SMARTPHONE,
+        personal=EvacueePersonal(
+            family_name=family,
+            given_name=GIVEN[(n // 10) % len(GIVEN)],
+            address=f"東京都千代田区千代田{n % 5000}-{n % 7}",
+            date_of_birth=born,
+            sex=Sex.FEMALE if n % 2 else Sex.MALE,
+        ),
+        age_band=min((at.date().year - born.year) // 10 * 10, 90),
+        sex=Sex.FEMALE if n % 2 else Sex.MALE,
+        household_key=f"{n % 5000:016d}{n % 7:016d}",
+        checked_in_at=at,
+    )
+
+
+async def _register_shelters(client: httpx.AsyncClient, ids: list[str]) -> None:
+    semaphore = asyncio.Semaphore(16)
+
+    async def one(shelter_id: str) -> None:
+        async with semaphore:
+            created = await client.post(
+                "/api/registration/shelters",
+                json={"shelter_id": shelter_id, "name": f"ベンチ{shelter_id}", "capacity": 500},
+            )
+            created.raise_for_status()
+            opened = await client.post(f"/api/registration/shelters/{shelter_id}/open", json={})
+            opened.raise_for_status()
+
+    await asyncio.gather(*(one(s) for s in ids))
+
+
+async def _publish(kafka: str, topic: str, events: list[EvacueeCheckedIn]) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=20,
+        max_batch_size=256 * 1024,
+    )
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        pending = []
+        for event in events:
+            pending.append(
+                await producer.send(
+                    topic, event.model_dump_json().encode(), key=event.shelter_id.encode()
+                )
+            )
+            if len(pending) >= 5000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return time.perf_counter() - started
+
+
+async def _count(client: httpx.AsyncClient, path: str, field: str) -> int:
+    response = await client.get(path)
+    response.raise_for_status()
+    return int(response.json()[field])
+
+
+async def _wait_until(probe: Any, target: int, limit: float) -> float | None:
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if await probe() >= target:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.5)
+    return None
+
+
+async def _http_check_ins(client: httpx.AsyncClient, shelter_id: str, count: int) -> list[float]:
+    semaphore = asyncio.Semaphore(16)
+    latencies: list[float] = []
+    person: dict[str, str] = {
+        "family_name": "計測",
+        "given_name": "太郎",
+        "address": "東京都千代田区1-1",
+        "date_of_birth": "1960-01-01",
+        "sex": "male",
+    }
+
+    async def one(i: int) -> None:
+        async with semaphore:
+            payload = {"personal": {**person, "given_name": f"太郎{i}"}, "consent": True}
+            started = time.perf_counter()
+            response = await client.post(
+                f"/api/registration/shelters/{shelter_id}/check-ins", json=payload
+            )
+            latencies.append(time.perf_counter() - started)
+            response.raise_for_status()
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return latencies
+
+
+async def main(shelters: int, check_ins: int, http_check_ins: int, limit: float) -> None:
+    stack = describe("bench")
+    run = uuid.uuid4().hex[:6]
+    ids = [f"b{run}-{i:04d}" for i in range(shelters)]
+    results: dict[str, Any] = {"shelters": shelters, "check_ins": check_ins}
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
+        signed_in = await client.post(
+            "/api/auth/sign-in", json={"user_id": "admin", "password": stack.admin_password()}
+        )
+        signed_in.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+        started = time.perf_counter()
+        await _register_shelters(client, ids)
+        results["register_shelters_s"] = round(time.perf_counter() - started, 2)
+
+        stats_before = await _count(client, "/api/stats/totals", "present")
+        roster_before = await _count(client, "/api/roster/entries?limit=1", "total")
+        at = datetime.now(UTC).replace(microsecond=0)
+        events = [_event(ids[n % shelters], n, at) for n in range(check_ins)]
+        topic = EVACUEE_STAYS.name(stack.topic_namespace)
+        publish_s = await _publish(stack.kafka_bootstrap, topic, events)
+        results["publish_s"] = round(publish_s, 2)
+        results["publish_per_s"] = round(check_ins / publish_s)
+
+        async def stats_present() -> int:
+            return await _count(client, "/api/stats/totals", "present") - stats_before
+
+        async def roster_total() -> int:
+            return await _count(client, "/api/roster/entries?limit=1", "total") - roster_before
+
+        stats_lag, roster_lag = await asyncio.gather(
+            _wait_until(stats_present, check_ins, limit),
+            _wait_until(roster_total, check_ins, limit),
+        )
+        for name, lag in (("stats", stats_lag), ("roster", roster_lag)):
+            results[f"{name}_lag_s"] = None if lag is None else round(lag, 2)
+            results[f"{name}_per_s"] = None if lag is None else round(check_ins / (publish_s + lag))
+
+        latencies = await _http_check_ins(client, ids[0], http_check_ins)
+        results["http_check_ins"] = http_check_ins
+        results["http_p50_ms"] = round(statistics.median(latencies) * 1000, 1)
+        results["http_p95_ms"] = round(statistics.quantiles(latencies, n=20)[18] * 1000, 1)
+
+    out = stack.directory / "results.json"
+    Path(out).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")  # noqa: T201 - the benchmark's report
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shelters", type=int, default=1000)
+    parser.add_argument("--check-ins", type=int, default=100_000)
+    parser.add_argument("--http-check-ins", type=int, default=1000)
+    parser.add_argument("--limit", type=float, default=1800, help="give up after this many s")
+    args = parser.parse_args()
+    asyncio.run(main(args.shelters, args.check_ins, args.http_check_ins, args.limit))

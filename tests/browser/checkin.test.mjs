@@ -3,7 +3,7 @@
 //   cd web && npm run build && BASE_URL=http://127.0.0.1:18080 npm run test:browser
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, BASE_URL, createOpenShelter, eventually, fillCheckInForm, LABELS, launch, screenshot, uniqueShelterId, pageErrors, DESKTOP, waitForFocus } from "./support.mjs";
+import { api, BASE_URL, createOpenShelter, createShelter, eventually, fillCheckInForm, LABELS, launch, screenshot, uniqueShelterId, pageErrors, DESKTOP, staffApi, waitForFocus } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -46,7 +46,7 @@ describe("smartphone check-in (S16.2)", () => {
     await screenshot(page, "checkin-done-320");
 
     const entry = await eventually(async () => {
-      const response = await api("GET", `/api/roster/entries/${stayId}`);
+      const response = await staffApi("GET", `/api/roster/entries/${stayId}`);
       return response.status === 200 ? response.body : undefined;
     });
     assert.equal(entry.channel, 3, "registered by smartphone (S12 channel 3)");
@@ -63,7 +63,7 @@ describe("smartphone check-in (S16.2)", () => {
     await page.getByRole("button", { name: "はい、退所します" }).click();
     await page.getByText("退所の手続きが完了しました").waitFor();
     const checkedOut = await eventually(async () => {
-      const response = await api("GET", `/api/roster/entries/${stayId}`);
+      const response = await staffApi("GET", `/api/roster/entries/${stayId}`);
       return response.status === 200 && response.body.checked_out_at ? response.body : undefined;
     });
     assert.ok(checkedOut.checked_out_at);
@@ -194,26 +194,60 @@ describe("smartphone check-in (S16.2)", () => {
     await page.close();
   });
 
-  it("checking in twice shows the API's refusal and offers check-out of the first stay", async () => {
+  it("checking in twice sends the person to the desk and offers no check-out of a stay this phone does not know", async () => {
     const shelterId = await createOpenShelter();
     const person = { family_name: "二重", given_name: `登録${Date.now()}`, address: "東京都千代田区千代田3-3", date_of_birth: "1950-04-01", sex: "female" };
     const first = await api("POST", `/api/registration/shelters/${shelterId}/check-ins`, { personal: person, consent: true });
     assert.equal(first.status, 201, JSON.stringify(first.body));
     const again = await api("POST", `/api/registration/shelters/${shelterId}/check-ins`, { personal: person, consent: true });
     assert.equal(again.status, 409, "the API knows this person is already here");
+    assert.match(again.body.type, /\/already-checked-in$/);
+    // Privacy (issue 4): the public refusal names no stay, or anyone knowing a name and a date
+    // of birth could check that person out.
+    assert.equal(again.body.stay_id, undefined, `the public refusal names no stay: ${JSON.stringify(again.body)}`);
+    assert.ok(!JSON.stringify(again.body).includes(first.body.stay_id), "the stay id appears nowhere in the refusal");
 
     const page = await browser.newPage();
     await page.goto(`${BASE_URL}/checkin/${shelterId}`);
     await page.getByTestId("shelter-name").waitFor();
     await fillCheckInForm(page, { familyName: person.family_name, givenName: person.given_name, address: person.address, phone: "" });
     await page.getByRole("button", { name: "確認へ進む" }).click();
+    const [response] = await Promise.all([
+      page.waitForResponse((candidate) => candidate.url().endsWith("/check-ins")),
+      page.getByRole("button", { name: "この内容で登録する" }).click(),
+    ]);
+    assert.equal(response.status(), 409);
+    assert.equal((await response.json()).stay_id, undefined, "the page's refusal names no stay either");
+    await page.getByRole("alert").filter({ hasText: "すでに受付されています。受付の係員にお声がけください。" }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "退所（チェックアウト）はこちら" }).count(), 0, "no check-out for a stay this phone does not know");
+    assert.equal(await page.evaluate(() => localStorage.getItem("shelter-checkin.stays")), null, "nothing is remembered");
+    await screenshot(page, "checkin-already-320");
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  it("checking in twice from the same phone keeps offering check-out of the stay it saved", async () => {
+    const shelterId = await createOpenShelter();
+    const page = await browser.newPage();
+    await page.goto(`${BASE_URL}/checkin/${shelterId}`);
+    await page.getByTestId("shelter-name").waitFor();
+    const person = { givenName: `再訪${Date.now()}` };
+    await fillCheckInForm(page, person);
+    await page.getByRole("button", { name: "確認へ進む" }).click();
     await page.getByRole("button", { name: "この内容で登録する" }).click();
-    await page.getByRole("alert").filter({ hasText: again.body.title_ja }).waitFor();
-    // The refusal names the existing stay (problem extension `stay_id`): this phone can check it out.
-    assert.equal(again.body.stay_id, first.body.stay_id);
+    await page.getByRole("heading", { level: 1, name: "受付が完了しました" }).waitFor();
+    const stayId = (await page.getByTestId("stay-id").textContent())?.trim();
+
+    // The QR code scanned again, the same person entered again: refused, but this phone knows its stay.
+    await page.goto(`${BASE_URL}/checkin/${shelterId}`);
+    await page.getByTestId("shelter-name").waitFor();
+    await fillCheckInForm(page, person);
+    await page.getByRole("button", { name: "確認へ進む" }).click();
+    await page.getByRole("button", { name: "この内容で登録する" }).click();
+    await page.getByRole("alert").filter({ hasText: "すでに受付されています。受付の係員にお声がけください。" }).waitFor();
     await page.getByRole("link", { name: "退所（チェックアウト）はこちら" }).first().click();
     await page.getByRole("heading", { level: 1, name: "退所（チェックアウト）" }).waitFor();
-    const reference = first.body.stay_id.replace(/-/g, "").slice(0, 8).toUpperCase();
+    const reference = stayId.replace(/-/g, "").slice(0, 8).toUpperCase();
     assert.equal((await page.locator(".summary-list .reference").innerText()).trim(), reference);
     assert.deepEqual(pageErrors(page), []);
     await page.close();
@@ -221,9 +255,8 @@ describe("smartphone check-in (S16.2)", () => {
 
   it("a check-in the API refuses on submit (shelter closed) shows the problem's Japanese title", async () => {
     const shelterId = uniqueShelterId("closed");
-    const created = await api("POST", "/api/registration/shelters", { shelter_id: shelterId, name: "閉鎖中の避難所", capacity: 10 });
-    assert.equal(created.status, 201);
-    if (created.body.is_open) assert.equal((await api("POST", `/api/registration/shelters/${shelterId}/close`, {})).status, 200);
+    const created = await createShelter("閉鎖中の避難所", shelterId);
+    if (created.is_open) assert.equal((await staffApi("POST", `/api/registration/shelters/${shelterId}/close`)).status, 200);
 
     const page = await browser.newPage();
     await page.goto(`${BASE_URL}/checkin/${shelterId}`);

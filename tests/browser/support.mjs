@@ -96,10 +96,17 @@ export function uniqueShelterId(prefix = "web") {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function api(method, pathname, body) {
+/**
+ * Calls the stack through the gateway. `token`: a bearer token for the staff endpoints
+ * (`adminToken()`); the smartphone endpoints are public and take none.
+ */
+export async function api(method, pathname, body, token) {
+  const headers = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const response = await fetch(`${BASE_URL}${pathname}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -113,20 +120,58 @@ export async function api(method, pathname, body) {
 }
 
 /**
- * Creates a shelter through the registration API and opens it. (When the staff endpoints
- * require a sign-in, this is the one place to add it: the stack's first administrator's
- * password is in .stack/<name>/admin-password.) Opening is tolerated to be
- * missing (404 on the endpoint) while the shelter open/close work lands.
+ * The stack's first administrator's password: ADMIN_PASSWORD, else `$STACK_DIR/admin-password`
+ * (STACK_DIR is set by `deploy/local/stack.sh with NAME --`), else the test stack's file.
  */
-export async function createOpenShelter(name = "ブラウザテスト小学校") {
-  const shelterId = uniqueShelterId();
-  const created = await api("POST", "/api/registration/shelters", { shelter_id: shelterId, name, capacity: 100 });
-  if (created.status !== 201) throw new Error(`creating ${shelterId}: ${created.status} ${JSON.stringify(created.body)}`);
-  if (created.body?.is_open === false) {
-    const opened = await api("POST", `/api/registration/shelters/${shelterId}/open`, {});
-    if (opened.status !== 200 && opened.status !== 404) {
-      throw new Error(`opening ${shelterId}: ${opened.status} ${JSON.stringify(opened.body)}`);
+function adminPassword() {
+  if (process.env.ADMIN_PASSWORD) return process.env.ADMIN_PASSWORD;
+  const stackDir = process.env.STACK_DIR ?? path.resolve(webDir, "..", ".stack", "test");
+  const file = path.join(stackDir, "admin-password");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (error) {
+    throw new Error(`cannot read the administrator's password from ${file} (${error.code ?? error.message}): ` +
+      "set STACK_DIR to the stack's folder or ADMIN_PASSWORD");
+  }
+}
+
+let adminTokenPromise;
+
+/** Signs in once as the stack's first administrator (POST /api/auth/sign-in); the token is cached. */
+export function adminToken() {
+  adminTokenPromise ??= (async () => {
+    const signedIn = await api("POST", "/api/auth/sign-in", { user_id: "admin", password: adminPassword() });
+    if (signedIn.status !== 200 || typeof signedIn.body?.access_token !== "string") {
+      throw new Error(`signing in as admin: ${signedIn.status} ${JSON.stringify(signedIn.body)}`);
     }
+    return signedIn.body.access_token;
+  })();
+  // A failed sign-in is not cached, so the next test tries again (and reports its own error).
+  adminTokenPromise.catch(() => {
+    adminTokenPromise = undefined;
+  });
+  return adminTokenPromise;
+}
+
+/** A staff call: `api()` with the administrator's token. */
+export async function staffApi(method, pathname, body) {
+  return api(method, pathname, body, await adminToken());
+}
+
+/** Creates a shelter through the registration API as the administrator; it starts closed. */
+export async function createShelter(name = "ブラウザテスト小学校", shelterId = uniqueShelterId()) {
+  const created = await staffApi("POST", "/api/registration/shelters", { shelter_id: shelterId, name, capacity: 100 });
+  if (created.status !== 201) throw new Error(`creating ${shelterId}: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body;
+}
+
+/** Creates a shelter through the registration API and opens it, both as the administrator. */
+export async function createOpenShelter(name = "ブラウザテスト小学校") {
+  const shelter = await createShelter(name);
+  const shelterId = shelter.shelter_id;
+  if (shelter.is_open === false) {
+    const opened = await staffApi("POST", `/api/registration/shelters/${shelterId}/open`);
+    if (opened.status !== 200) throw new Error(`opening ${shelterId}: ${opened.status} ${JSON.stringify(opened.body)}`);
   }
   return shelterId;
 }

@@ -15,8 +15,9 @@ async def _json(gateway: httpx.AsyncClient, path: str) -> Any:
 
 
 async def test_check_in_appears_in_roster_and_count(
-    gateway: httpx.AsyncClient, shelter_id: str, person: dict[str, Any]
+    gateway: httpx.AsyncClient, admin: httpx.AsyncClient, shelter_id: str, person: dict[str, Any]
 ) -> None:
+    """The evacuee needs no account; the roster is read by a signed-in administrator."""
     response = await gateway.post(
         f"/api/registration/shelters/{shelter_id}/check-ins",
         json={"personal": person, "statuses": ["要介護"], "message": "薬が必要", "consent": True},
@@ -25,7 +26,7 @@ async def test_check_in_appears_in_roster_and_count(
     stay_id = response.json()["stay_id"]
 
     entry = await eventually(
-        lambda: _json(gateway, f"/api/roster/entries/{stay_id}"), lambda e: e is not None
+        lambda: _json(admin, f"/api/roster/entries/{stay_id}"), lambda e: e is not None
     )
     assert entry["shelter_id"] == shelter_id
     assert entry["channel"] == 3
@@ -39,7 +40,8 @@ async def test_check_in_appears_in_roster_and_count(
     )
     assert stats["occupancy_rate"] == 0.25
 
-    page = await _json(gateway, f"/api/roster/shelters/{shelter_id}/entries")
+    page = await _json(admin, f"/api/roster/shelters/{shelter_id}/entries")
+    assert (await gateway.get(f"/api/roster/shelters/{shelter_id}/entries")).status_code == 401
     assert [item["stay_id"] for item in page["items"]] == [stay_id]
 
     out = await gateway.post(
@@ -51,7 +53,7 @@ async def test_check_in_appears_in_roster_and_count(
         lambda s: s["present"] == 0 and s["checked_out"] == 1,
     )
     entry = await eventually(
-        lambda: _json(gateway, f"/api/roster/entries/{stay_id}"),
+        lambda: _json(admin, f"/api/roster/entries/{stay_id}"),
         lambda e: e["checked_out_at"] is not None,
     )
     assert entry["forced_check_out"] is False

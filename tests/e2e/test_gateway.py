@@ -18,10 +18,10 @@ async def test_web_ui_is_served(gateway: httpx.AsyncClient) -> None:
 
 
 async def test_the_qr_print_page_keeps_its_own_policy(
-    gateway: httpx.AsyncClient, shelter_id: str
+    admin: httpx.AsyncClient, shelter_id: str
 ) -> None:
     # Two CSP headers would both apply and block the page's inline styles.
-    response = await gateway.get(f"/api/registration/shelters/{shelter_id}/qr.html")
+    response = await admin.get(f"/api/registration/shelters/{shelter_id}/qr.html")
     assert response.status_code == 200
     assert len(response.headers.get_list("content-security-policy")) == 1
     assert "テスト避難所" in response.text

@@ -60,7 +60,7 @@ async def _get(gateway: httpx.AsyncClient, path: str) -> Any:
 
 
 async def test_replayed_events_change_nothing(
-    stack: Stack, gateway: httpx.AsyncClient, shelter_id: str
+    stack: Stack, admin: httpx.AsyncClient, shelter_id: str
 ) -> None:
     check_in = _check_in(shelter_id)
     check_out = EvacueeCheckedOut(
@@ -73,10 +73,10 @@ async def test_replayed_events_change_nothing(
     )
     await _publish(stack, check_in)
     first = await eventually(
-        lambda: _get(gateway, f"/api/roster/entries/{check_in.stay_id}"), lambda e: e is not None
+        lambda: _get(admin, f"/api/roster/entries/{check_in.stay_id}"), lambda e: e is not None
     )
     await eventually(
-        lambda: _get(gateway, f"/api/stats/shelters/{shelter_id}"), lambda s: s["present"] == 1
+        lambda: _get(admin, f"/api/stats/shelters/{shelter_id}"), lambda s: s["present"] == 1
     )
 
     # The same check-in again, then a later check-in of someone else as a sentinel: the
@@ -85,14 +85,14 @@ async def test_replayed_events_change_nothing(
     sentinel = _check_in(shelter_id)
     await _publish(stack, check_in, sentinel)
     await eventually(
-        lambda: _get(gateway, f"/api/roster/entries/{sentinel.stay_id}"), lambda e: e is not None
+        lambda: _get(admin, f"/api/roster/entries/{sentinel.stay_id}"), lambda e: e is not None
     )
     stats = await eventually(
-        lambda: _get(gateway, f"/api/stats/shelters/{shelter_id}"), lambda s: s["checked_in"] == 2
+        lambda: _get(admin, f"/api/stats/shelters/{shelter_id}"), lambda s: s["checked_in"] == 2
     )
     assert (stats["present"], stats["checked_in"]) == (2, 2)
-    assert await _get(gateway, f"/api/roster/entries/{check_in.stay_id}") == first
-    page = await _get(gateway, f"/api/roster/shelters/{shelter_id}/entries")
+    assert await _get(admin, f"/api/roster/entries/{check_in.stay_id}") == first
+    page = await _get(admin, f"/api/roster/shelters/{shelter_id}/entries")
     assert sorted(i["stay_id"] for i in page["items"]) == sorted(
         [str(check_in.stay_id), str(sentinel.stay_id)]
     )
@@ -101,6 +101,6 @@ async def test_replayed_events_change_nothing(
     second_sentinel = _check_in(shelter_id)
     await _publish(stack, check_out, check_out, second_sentinel)
     stats = await eventually(
-        lambda: _get(gateway, f"/api/stats/shelters/{shelter_id}"), lambda s: s["checked_in"] == 3
+        lambda: _get(admin, f"/api/stats/shelters/{shelter_id}"), lambda s: s["checked_in"] == 3
     )
     assert (stats["present"], stats["checked_out"]) == (2, 1)

@@ -61,6 +61,7 @@ from shelter_runtime.http import create_app
 from shelter_runtime.mongo import Document
 from shelter_runtime.settings import Environment
 from shelter_testing import Stack
+from shelter_testing.tokens import TestIssuer
 
 #: A fixed origin for event times: whole milliseconds, so they survive MongoDB unchanged.
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -444,11 +445,15 @@ class FakeRoster:
         state.shelters = self.shelters
         state.roster_settings = self.settings
         state.public_limiter = self.limiter
+        self.issuer = TestIssuer()
+        self.issuer.install(self.app, "roster")
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+        """A client signed in as `headers` says; an administrator by default."""
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app, client=("203.0.113.7", 5000)),
             base_url="http://svc",
+            headers=self.issuer.headers("administrator") if headers is None else headers,
         )
 
 
@@ -476,11 +481,15 @@ def service_settings(stack: Stack, namespace: str, database_name: str) -> Settin
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of `app` while its lifespan (consumers included) runs."""
+    """A client of `app` while its lifespan (consumers included) runs, as an administrator."""
+    issuer = TestIssuer()
+    issuer.install(app, "roster")
     async with (
         LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager,
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://svc"
+            transport=httpx.ASGITransport(app=manager.app),
+            base_url="http://svc",
+            headers=issuer.headers("administrator", sub="staff-1"),
         ) as client,
     ):
         yield client

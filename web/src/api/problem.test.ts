@@ -26,9 +26,9 @@ describe("parseProblem", () => {
   });
 
   it("keeps the extension members", () => {
-    const problem = parseProblem({ type: "https://x.example/problems/already-checked-in", title: "t", stay_id: "abc", instance: "/x" }, 409);
-    expect(problem?.slug).toBe("already-checked-in");
-    expect(problem?.extensions).toEqual({ stay_id: "abc" });
+    const problem = parseProblem({ type: "https://x.example/problems/unknown-status", title: "t", unknown_statuses: ["x"], instance: "/x" }, 422);
+    expect(problem?.slug).toBe("unknown-status");
+    expect(problem?.extensions).toEqual({ unknown_statuses: ["x"] });
   });
 
   it("is not fooled by other bodies", () => {

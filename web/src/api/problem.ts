@@ -16,7 +16,7 @@ export interface Problem {
   readonly titleJa: string | undefined;
   readonly detail: string | undefined;
   readonly invalidParams: readonly InvalidParam[];
-  /** Members beyond RFC 9457's own, e.g. `stay_id` on already-checked-in. */
+  /** Members beyond RFC 9457's own, e.g. `unknown_statuses` on unknown-status. */
   readonly extensions: Readonly<Record<string, unknown>>;
 }
 

@@ -4,7 +4,7 @@
  */
 export interface StoredStay {
   readonly stayId: string;
-  /** Unknown when the stay was learnt from an already-checked-in refusal. */
+  /** Missing in stays saved by earlier versions (which also learnt stays from refusals). */
   readonly checkedInAt?: string;
 }
 

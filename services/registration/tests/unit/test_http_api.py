@@ -20,6 +20,7 @@ from shelter_registration.bootstrap import bootstrap
 from shelter_registration.config import Settings
 from shelter_registration.service_layer.handlers import Dependencies
 from shelter_runtime.settings import Environment
+from shelter_testing.tokens import TestIssuer
 
 if TYPE_CHECKING:
     from services.registration.tests.conftest import Fakes
@@ -33,6 +34,8 @@ PERSON: dict[str, Any] = {
     "sex": "female",
 }
 BASE_URL = "https://hinan.city.example"
+ISSUER = TestIssuer()
+ADMIN = ISSUER.headers("administrator", sub="admin-1")
 
 
 def _app_settings(**changes: Any) -> Settings:
@@ -47,8 +50,10 @@ def _app_settings(**changes: Any) -> Settings:
 async def _client_for(settings: Settings, deps: Dependencies) -> httpx.AsyncClient:
     app = bootstrap(settings)  # no lifespan: nothing connects
     app.state.deps = deps
+    ISSUER.install(app, "registration")
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://registration")
+    # An administrator by default; tests of other callers send their own Authorization.
+    return httpx.AsyncClient(transport=transport, base_url="http://registration", headers=ADMIN)
 
 
 @pytest.fixture
@@ -94,7 +99,8 @@ async def test_shelter_life_cycle(client: httpx.AsyncClient, fakes: Fakes) -> No
     )
     assert refused.status_code == 409 and refused.json()["type"].endswith("/shelter-closed")
 
-    opened = await client.post("/shelters/13101-0001/open", headers={"X-Actor": "staff-01"})
+    staff_01 = ISSUER.headers("shelter_staff", shelters=["13101-0001"], sub="staff-01")
+    opened = await client.post("/shelters/13101-0001/open", headers=staff_01)
     assert opened.status_code == 200
     assert opened.json()["is_open"] is True and opened.json()["opened_by"] == "staff-01"
     assert opened.json()["opened_at"].startswith("2026-11-25T09:30:00")
@@ -108,18 +114,37 @@ async def test_shelter_life_cycle(client: httpx.AsyncClient, fakes: Fakes) -> No
     training = await client.put("/shelters/13101-0001/training", json={"training": True})
     assert training.json()["training"] is True and training.json()["version"] == 4
 
-    closed = await client.post("/shelters/13101-0001/close", json={"actor": "staff-02"})
+    staff_02 = ISSUER.headers("shelter_staff", shelters=["13101-0001"], sub="staff-02")
+    closed = await client.post("/shelters/13101-0001/close", headers=staff_02)
     assert closed.json()["closed_by"] == "staff-02" and closed.json()["is_open"] is False
 
-    deleted = await client.delete("/shelters/13101-0001", headers={"X-Actor": "admin"})
+    deleted = await client.delete("/shelters/13101-0001")
     assert deleted.status_code == 204
     assert (await client.get("/shelters/13101-0001")).status_code == 404
     assert (await client.post("/shelters/13101-0001/open")).status_code == 404
     gone = await client.post("/shelters/13101-0001/staff-check-ins", json={"personal": PERSON})
     assert gone.status_code == 409 and gone.json()["type"].endswith("/shelter-closed")
     assert fakes.shelters.by_id["13101-0001"].deleted  # kept, marked deleted
-    versions = [e.version for e in fakes.shelters.events]  # type: ignore[attr-defined]
-    assert versions == [1, 2, 3, 4, 5, 6]
+    events = fakes.shelters.events
+    assert [e.version for e in events] == [1, 2, 3, 4, 5, 6]  # type: ignore[attr-defined]
+    actors = [e.actor for e in events]  # type: ignore[attr-defined]
+    assert actors == ["admin-1", "staff-01", "admin-1", "admin-1", "staff-02", "admin-1"]
+
+
+async def test_who_acts_comes_from_the_token_never_from_the_request(
+    client: httpx.AsyncClient, fakes: Fakes
+) -> None:
+    await _create(client, "13101-0001")
+    claimed = await client.post(
+        "/shelters/13101-0001/open", json={"actor": "someone-else"}, headers={"X-Actor": "x"}
+    )
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["opened_by"] == "admin-1"
+    body_actor = await client.post(
+        "/shelters", json={"shelter_id": "s-2", "name": "n", "capacity": 1, "actor": "x"}
+    )
+    assert body_actor.status_code == 422  # no such field any more: the token says who
+    assert {e.actor for e in fakes.shelters.events} == {"admin-1"}  # type: ignore[attr-defined]
 
 
 async def test_shelters_are_listed_a_page_at_a_time(client: httpx.AsyncClient) -> None:
@@ -260,7 +285,7 @@ async def test_import_by_http_reports_every_row(client: httpx.AsyncClient) -> No
     response = await client.post(
         "/shelters/import",
         content=data,
-        headers={"content-type": "text/csv", "X-Actor": "admin"},
+        headers={"content-type": "text/csv"},
     )
     assert response.status_code == 200, response.text
     report = response.json()

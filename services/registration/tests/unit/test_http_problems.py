@@ -16,8 +16,10 @@ from shelter_registration.config import Settings
 from shelter_registration.domain.model import Shelter
 from shelter_registration.service_layer.handlers import Dependencies
 from shelter_runtime.settings import Environment
+from shelter_testing.tokens import TestIssuer
 
 SHELTER = "13101-0001"
+ISSUER = TestIssuer()
 CHECK_INS = f"/shelters/{SHELTER}/check-ins"
 GOOD: dict[str, Any] = {
     "personal": {
@@ -38,8 +40,11 @@ async def client(deps: Dependencies) -> AsyncIterator[httpx.AsyncClient]:
     app.state.deps = deps
     deps.shelters.by_id[SHELTER] = Shelter(SHELTER, "千代田小学校", 200, is_open=True)  # type: ignore[attr-defined]
     deps.shelters.by_id["closed-1"] = Shelter("closed-1", "閉鎖中", 10)  # type: ignore[attr-defined]
+    ISSUER.install(app, "registration")
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://registration") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://registration", headers=ISSUER.headers()
+    ) as c:
         yield c
 
 
@@ -152,7 +157,9 @@ async def test_closed_shelter_refuses_with_a_clear_message(client: httpx.AsyncCl
         assert problem["title_ja"] == "この避難所は開設されていないため受付できません"
 
 
-async def test_the_same_person_twice_names_the_existing_stay(client: httpx.AsyncClient) -> None:
+async def test_the_same_person_twice_names_the_existing_stay_to_staff_only(
+    client: httpx.AsyncClient,
+) -> None:
     first = await client.post(CHECK_INS, json=GOOD)
     assert first.status_code == 201
     staff = {"personal": GOOD["personal"], "remarks": "紙の受付票から"}
@@ -162,6 +169,10 @@ async def test_the_same_person_twice_names_the_existing_stay(client: httpx.Async
         "already-checked-in",
     )
     assert problem["stay_id"] == first.json()["stay_id"]
+    # Anyone who knows a name, birth date and address could otherwise check the person out.
+    public = _assert_problem(await client.post(CHECK_INS, json=GOOD), 409, "already-checked-in")
+    assert "stay_id" not in public
+    assert first.json()["stay_id"] not in json.dumps(public)
 
 
 async def test_a_status_not_offered_is_named(client: httpx.AsyncClient) -> None:

@@ -215,8 +215,7 @@ async def test_serials_and_households_survive_replays_and_a_correction_survives_
     corrected = await roster_api.patch(
         f"/entries/{mother.stay_id}",
         json={"personal": {"given_name": "華子"}, "remarks": "2階"},
-        headers={"X-Actor": "staff-1"},
-    )
+    )  # as the administrator "staff-1" of `running`
     assert corrected.status_code == 200, corrected.text
     settled = corrected.json()
 

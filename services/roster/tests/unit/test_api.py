@@ -126,14 +126,17 @@ async def test_a_correction_answers_the_entry_and_shows_in_the_history(
     event = check_in(shelter_id)
     await feed(fake_roster, event)
 
+    staff_7 = fake_roster.issuer.headers("shelter_staff", shelters=[shelter_id], sub="staff-7")
     async with fake_roster.client() as api:
         corrected = await api.patch(
             f"/entries/{event.stay_id}",
             json={"personal": {"family_name": "山下", "email": "a@example.jp"}, "remarks": "2F"},
-            headers={"X-Actor": "staff-7"},
+            headers={**staff_7, "X-Actor": "someone-else"},  # who acts is the token's
         )
         by_body = await api.patch(
-            f"/entries/{event.stay_id}", json={"statuses": [], "message": None, "actor": "staff-8"}
+            f"/entries/{event.stay_id}",
+            json={"statuses": [], "message": None},
+            headers=fake_roster.issuer.headers("administrator", sub="staff-8"),
         )
         listed = (await api.get(f"/shelters/{shelter_id}/entries", params={"name": "山下"})).json()
         history = (await api.get(f"/entries/{event.stay_id}/history")).json()

@@ -548,20 +548,10 @@ export interface components {
          */
         Sex: "female" | "male" | "other";
         /**
-         * ShelterAction
-         * @description Optional body of open / close / delete: who did it.
-         */
-        ShelterAction: {
-            /** Actor */
-            actor?: string | null;
-        };
-        /**
          * ShelterCreate
          * @description A new shelter (S10.6, S14); it starts closed.
          */
         ShelterCreate: {
-            /** Actor */
-            actor?: string | null;
             /**
              * Address
              * @default
@@ -652,8 +642,6 @@ export interface components {
          * @description The master facts to change (S10.6); fields left out stay as they are.
          */
         ShelterUpdate: {
-            /** Actor */
-            actor?: string | null;
             /** Address */
             address?: string | null;
             /** Capacity */
@@ -680,8 +668,6 @@ export interface components {
          * @description A check-in entered by staff from a paper form (S1.6, channel 2); no consent field.
          */
         StaffCheckInCreate: {
-            /** Actor */
-            actor?: string | null;
             /** Message */
             message?: string | null;
             personal: components["schemas"]["EvacueePersonal"];
@@ -712,8 +698,6 @@ export interface components {
         };
         /** TrainingModeUpdate */
         TrainingModeUpdate: {
-            /** Actor */
-            actor?: string | null;
             /**
              * Training
              * @description Training mode (訓練モード) on or off
@@ -883,8 +867,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -966,8 +948,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path: {
                 /** @description Shelter id */
@@ -975,11 +955,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ShelterAction"] | null;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             204: {
@@ -1018,8 +994,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path: {
                 /** @description Shelter id */
@@ -1174,8 +1148,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path: {
                 /** @description Shelter id */
@@ -1183,11 +1155,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ShelterAction"] | null;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -1228,8 +1196,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path: {
                 /** @description Shelter id */
@@ -1237,11 +1203,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ShelterAction"] | null;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -1493,8 +1455,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path: {
                 /** @description Shelter id */
@@ -1547,8 +1507,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                /** @description Who acts (placeholder until accounts exist); an `actor` body field wins */
-                "X-Actor"?: string | null;
             };
             path?: never;
             cookie?: never;

@@ -11,7 +11,7 @@ export interface paths {
         };
         /**
          * List All Entries
-         * @description Entries of every shelter, e.g. to find a person by name (staff).
+         * @description Entries of every shelter, e.g. to find a person by name (administrators, headquarters).
          */
         get: operations["list_all_entries_entries_get"];
         put?: never;
@@ -479,16 +479,16 @@ export interface components {
          * @description A staff correction (S11.1 edit link): only the fields sent change.
          */
         RosterEntryUpdate: {
-            /**
-             * Actor
-             * @description Who corrects (until accounts exist; X-Actor header works too)
-             */
-            actor?: string | null;
             /** Message */
             message?: string | null;
             personal?: components["schemas"]["PersonalUpdate"] | null;
             /** Remarks */
             remarks?: string | null;
+            /**
+             * Revision
+             * @description The entry's revision as the editor loaded it: 409 if it changed meanwhile
+             */
+            revision?: number | null;
             /** Statuses */
             statuses?: string[] | null;
         };
@@ -653,7 +653,6 @@ export interface operations {
             query?: never;
             header?: {
                 "content-type"?: string | null;
-                "X-Actor"?: string | null;
             };
             path: {
                 stay_id: string;

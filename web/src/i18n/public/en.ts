@@ -110,7 +110,7 @@ export const en: PublicDictionary = {
 
   "problem.unknown-shelter": "No shelter has this id.",
   "problem.shelter-closed": "This shelter is not open and does not accept check-ins.",
-  "problem.already-checked-in": "This person is already checked in at this shelter.",
+  "problem.already-checked-in": "This person is already checked in at this shelter. Please speak to the staff at the reception desk.",
   "problem.already-checked-out": "This stay is already checked out.",
   "problem.unknown-stay": "No check-in with this reference at this shelter.",
   "problem.validation-error": "Some fields are missing or invalid.",

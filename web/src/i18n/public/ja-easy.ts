@@ -111,7 +111,7 @@ export const jaEasy: PublicDictionary = {
 
   "problem.unknown-shelter": "この ひなんじょ は ありません。",
   "problem.shelter-closed": "この ひなんじょ は いま あいて いません。うけつけ できません。",
-  "problem.already-checked-in": "この ひと は、もう この ひなんじょ の うけつけ が おわって います。",
+  "problem.already-checked-in": "もう うけつけ されて います。うけつけ の かかり の ひと に こえ を かけて ください。",
   "problem.already-checked-out": "もう ひなんじょ から でて います。",
   "problem.unknown-stay": "この ひなんじょ の うけつけ が みつかりません。",
   "problem.validation-error": "かいた こと に まちがい が あります。",

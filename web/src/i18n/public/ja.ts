@@ -111,7 +111,7 @@ export const ja = {
 
   "problem.unknown-shelter": "この避難所は登録されていません。",
   "problem.shelter-closed": "この避難所は開設されていないため、受付できません。",
-  "problem.already-checked-in": "この方は、この避難所ですでに受付済みです。",
+  "problem.already-checked-in": "すでに受付されています。受付の係員にお声がけください。",
   "problem.already-checked-out": "すでに退所しています。",
   "problem.unknown-stay": "この避難所に該当する受付の記録がありません。",
   "problem.validation-error": "入力内容に誤りがあります。",

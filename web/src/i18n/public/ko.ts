@@ -109,7 +109,7 @@ export const ko: PublicDictionary = {
 
   "problem.unknown-shelter": "등록되지 않은 대피소입니다.",
   "problem.shelter-closed": "이 대피소는 개설되지 않아 접수할 수 없습니다.",
-  "problem.already-checked-in": "이 분은 이미 이 대피소에 접수되어 있습니다.",
+  "problem.already-checked-in": "이미 이 대피소에 접수되어 있습니다. 접수처 직원에게 말씀해 주세요.",
   "problem.already-checked-out": "이미 퇴소했습니다.",
   "problem.unknown-stay": "이 대피소에 해당 접수 기록이 없습니다.",
   "problem.validation-error": "입력 내용에 오류가 있습니다.",

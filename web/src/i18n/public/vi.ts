@@ -110,7 +110,7 @@ export const vi: PublicDictionary = {
 
   "problem.unknown-shelter": "Không có nơi sơ tán này.",
   "problem.shelter-closed": "Nơi sơ tán này chưa mở nên không thể đăng ký.",
-  "problem.already-checked-in": "Người này đã đăng ký tại nơi sơ tán này rồi.",
+  "problem.already-checked-in": "Người này đã được đăng ký tại nơi sơ tán này. Vui lòng nói chuyện với nhân viên tại quầy tiếp nhận.",
   "problem.already-checked-out": "Đã rời khỏi nơi sơ tán rồi.",
   "problem.unknown-stay": "Không tìm thấy lần đăng ký này tại nơi sơ tán này.",
   "problem.validation-error": "Nội dung đã nhập có lỗi.",

@@ -109,7 +109,7 @@ export const zhHans: PublicDictionary = {
 
   "problem.unknown-shelter": "没有这个避难所。",
   "problem.shelter-closed": "该避难所未开放，无法登记。",
-  "problem.already-checked-in": "此人已在本避难所登记。",
+  "problem.already-checked-in": "此人已在本避难所登记。请向接待处的工作人员咨询。",
   "problem.already-checked-out": "已经办理了离所手续。",
   "problem.unknown-stay": "在本避难所找不到该登记记录。",
   "problem.validation-error": "填写内容有误。",

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/pr
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LanguageProvider } from "../../i18n/context";
 import type { Lang } from "../../i18n/languages";
-import { storedStay } from "../stays";
+import { rememberStay, storedStay } from "../stays";
 import { CheckInPage } from "./CheckInPage";
 
 const SHELTER = {
@@ -26,6 +26,14 @@ const SHELTER = {
 };
 
 const STAY_ID = "0b9f3c2e-1111-4222-8333-444455556666";
+
+/** The public check-in's refusal of a person already here: no `stay_id` (issue 4). */
+const ALREADY_CHECKED_IN = {
+  type: "https://shelter-checkin.example/problems/already-checked-in",
+  title: "This person is already checked in at this shelter",
+  title_ja: "この方はすでにこの避難所に入所しています",
+  status: 409,
+};
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -192,6 +200,35 @@ describe("CheckInPage", () => {
     fakeApi({ "GET /api/registration/settings/status-items": () => new Response("bad gateway", { status: 502 }) });
     renderPage();
     expect(await screen.findByLabelText("ペット同伴")).toBeTruthy();
+  });
+
+  it("sends a person already checked in to the desk, offering no check-out for a stay it does not know", async () => {
+    // The public API's refusal names no stay (issue 4): anyone knowing a name and a date of
+    // birth could otherwise check that person out.
+    fakeApi({ "POST /api/registration/shelters/13101-0001/check-ins": () => json(409, ALREADY_CHECKED_IN, "application/problem+json") });
+    renderPage();
+    await screen.findByText("千代田小学校");
+    fillMinimum();
+    fireEvent.click(screen.getByRole("button", { name: "確認へ進む" }));
+    fireEvent.click(screen.getByRole("button", { name: "この内容で登録する" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("すでに受付されています。受付の係員にお声がけください。");
+    expect(screen.queryByRole("link", { name: "退所（チェックアウト）はこちら" })).toBeNull();
+    expect(screen.queryByText(/このスマートフォンで、この避難所の受付が済んでいます/)).toBeNull();
+    expect(storedStay(localStorage, "13101-0001")).toBeUndefined();
+  });
+
+  it("keeps offering check-out of the stay this phone saved from its own check-in", async () => {
+    rememberStay(localStorage, "13101-0001", { stayId: STAY_ID, checkedInAt: "2026-11-25T07:00:00Z" });
+    fakeApi({ "POST /api/registration/shelters/13101-0001/check-ins": () => json(409, ALREADY_CHECKED_IN, "application/problem+json") });
+    renderPage();
+    await screen.findByText("千代田小学校");
+    fillMinimum();
+    fireEvent.click(screen.getByRole("button", { name: "確認へ進む" }));
+    fireEvent.click(screen.getByRole("button", { name: "この内容で登録する" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("すでに受付されています。受付の係員にお声がけください。");
+    expect(screen.getByText("このスマートフォンで、この避難所の受付が済んでいます（受付番号 0B9F3C2E）。")).toBeTruthy();
+    expect(screen.getByRole("link", { name: "退所（チェックアウト）はこちら" }).getAttribute("href")).toBe("/checkout/13101-0001");
+    expect(storedStay(localStorage, "13101-0001")?.stayId).toBe(STAY_ID);
   });
 
   it("tells the person when the network is down, and keeps the entries", async () => {

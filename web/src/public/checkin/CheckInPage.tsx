@@ -40,7 +40,7 @@ export function CheckInPage({ shelterId }: { shelterId: string }) {
 
   useDocumentTitle(`${t("checkin.title")} | ${t("app.title")}`);
   // Someone who scans the QR code again (to leave, say) is offered check-out first.
-  const [earlierStay, setEarlierStay] = useState<StoredStay | undefined>(() => {
+  const [earlierStay] = useState<StoredStay | undefined>(() => {
     const storage = localStorageOrUndefined();
     return storage === undefined ? undefined : storedStay(storage, shelterId);
   });
@@ -92,14 +92,10 @@ export function CheckInPage({ shelterId }: { shelterId: string }) {
       setStep("done");
       return;
     }
+    // Already checked in here: the public API names no stay (whoever knows a name and a date of
+    // birth must not be able to check that person out), so the message sends the person to the
+    // desk. Check-out stays on offer only for a stay this phone saved from its own check-in.
     setFailure(outcome.failure);
-    const stayId = outcome.failure.kind === "problem" ? outcome.failure.problem.extensions["stay_id"] : undefined;
-    if (typeof stayId === "string") {
-      // Already checked in here (a second scan, a lost page): this phone may check out that stay.
-      const storage = localStorageOrUndefined();
-      if (storage !== undefined) rememberStay(storage, shelterId, { stayId });
-      setEarlierStay({ stayId });
-    }
     if (outcome.failure.kind === "problem" && outcome.failure.problem.invalidParams.length > 0) {
       // The API named fields: back to the form, with each complaint next to its field.
       setErrors(serverErrors(outcome.failure.problem.invalidParams).errors);

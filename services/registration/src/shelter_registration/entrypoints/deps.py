@@ -14,6 +14,7 @@ from shelter_registration.domain import model, open_data
 from shelter_registration.service_layer import handlers
 from shelter_runtime.http import require_json
 from shelter_runtime.problems import ProblemError
+from shelter_runtime.security import Principal, PrincipalKind, Role, require
 
 
 def get_deps(request: Request) -> handlers.Dependencies:
@@ -29,12 +30,34 @@ def get_settings(request: Request) -> Settings:
 Deps = Annotated[handlers.Dependencies, Depends(get_deps)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ShelterPath = Annotated[ShelterId, Path(description="Shelter id")]
-XActor = Annotated[
-    str | None,
-    Header(
-        alias="X-Actor",
-        max_length=100,
-        description="Who acts (placeholder until accounts exist); an `actor` body field wins",
+
+# --- who may call (S10, S16) -------------------------------------------------------------------
+# Public routes (the smartphone check-in, check-out and form data) declare none of these.
+# Headquarters viewers are refused on every unsafe method by `require` itself.
+_ADMIN, _STAFF, _HQ = Role.ADMINISTRATOR, Role.SHELTER_STAFF, Role.HQ_VIEWER
+#: Shelter master data, imports and settings.
+Administrator = Annotated[Principal, Depends(require(_ADMIN))]
+#: Any staff member: the shelter list (names and states, no personal data).
+AnyStaff = Annotated[Principal, Depends(require(_ADMIN, _STAFF, _HQ))]
+#: Every shelter at once (the QR sheet of all shelters): administrators and headquarters.
+AllShelters = Annotated[Principal, Depends(require(_ADMIN, _HQ))]
+#: Staff of the shelter in the path: open, close, training mode.
+ShelterStaff = Annotated[Principal, Depends(require(_ADMIN, _STAFF, shelter_param="shelter_id"))]
+#: Reading what the staff of the shelter in the path read (QR codes to print).
+ShelterReader = Annotated[
+    Principal, Depends(require(_ADMIN, _STAFF, _HQ, shelter_param="shelter_id"))
+]
+#: The desk of the shelter in the path, staff or its kiosk (S10.7): check-in, forced check-out.
+# The kiosk issue adds its card channel here (kinds=(STAFF, KIOSK), bound to its shelter).
+ShelterDesk = Annotated[
+    Principal,
+    Depends(
+        require(
+            _ADMIN,
+            _STAFF,
+            shelter_param="shelter_id",
+            kinds=(PrincipalKind.STAFF, PrincipalKind.KIOSK),
+        )
     ),
 ]
 
@@ -158,8 +181,13 @@ _REFUSALS: dict[type[model.DomainError], tuple[int, str, str, str]] = {
 }
 
 
-def refusal(error: model.DomainError) -> ProblemError:
-    """The problem answer of a refused command; extensions name what a client can act on."""
+def refusal(error: model.DomainError, *, public: bool = False) -> ProblemError:
+    """The problem answer of a refused command; extensions name what a client can act on.
+
+    `public`: the anonymous smartphone channel. Whoever knows a name, date of birth and
+    address must not learn the stay id of that person's check-in (it would let them check
+    the person out), so its already-checked-in answer names no stay: the desk helps instead.
+    """
     if isinstance(error, open_data.UnreadableFileError):
         return ProblemError(
             422,
@@ -172,7 +200,7 @@ def refusal(error: model.DomainError) -> ProblemError:
     status_code, slug, title, title_ja = _REFUSALS[type(error)]
     detail: str | None = None
     extensions: dict[str, Any] = {}
-    if isinstance(error, model.AlreadyCheckedInError) and error.stay_id is not None:
+    if isinstance(error, model.AlreadyCheckedInError) and error.stay_id is not None and not public:
         extensions["stay_id"] = str(error.stay_id)
     if isinstance(error, model.UnknownStatusError):
         detail = "Not offered: " + ", ".join(error.unknown)

@@ -24,14 +24,17 @@ from shelter_registration.domain.commands import (
     SetTrainingMode,
 )
 from shelter_registration.entrypoints.deps import (
+    Administrator,
+    AnyStaff,
     CsvBody,
     Deps,
     JsonBody,
     OptionalJsonBody,
     SettingsDep,
+    ShelterDesk,
     ShelterPath,
+    ShelterStaff,
     SmallBodyRoute,
-    XActor,
     refusal,
 )
 from shelter_registration.entrypoints.schemas import (
@@ -41,7 +44,6 @@ from shelter_registration.entrypoints.schemas import (
     CheckOutPublic,
     ImportedRowPublic,
     ImportReportPublic,
-    ShelterAction,
     ShelterCreate,
     ShelterPage,
     ShelterPublic,
@@ -65,11 +67,11 @@ _409: Responses = {409: {"description": "Changed by someone else since it was re
 StayPath = Annotated[UUID, Path(description="Stay id (from the check-in answer)")]
 
 
-async def _run(call: Awaitable[T]) -> T:
+async def _run(call: Awaitable[T], *, public: bool = False) -> T:
     try:
         return await call
     except model.DomainError as error:
-        raise refusal(error) from error
+        raise refusal(error, public=public) from error
 
 
 def _public(shelter: model.Shelter, settings: Settings) -> ShelterPublic:
@@ -94,10 +96,6 @@ def _public(shelter: model.Shelter, settings: Settings) -> ShelterPublic:
     )
 
 
-def _actor(body: ShelterAction | TrainingModeUpdate | None, header: str | None) -> str | None:
-    return (body.actor if body else None) or header
-
-
 # --- shelters (S10.6, S13.1, S14) ------------------------------------------------------------
 
 
@@ -108,7 +106,7 @@ def _actor(body: ShelterAction | TrainingModeUpdate | None, header: str | None) 
     responses={409: {"description": "Shelter id taken"}},
 )
 async def create_shelter(
-    body: ShelterCreate, deps: Deps, settings: SettingsDep, x_actor: XActor = None
+    who: Administrator, body: ShelterCreate, deps: Deps, settings: SettingsDep
 ) -> ShelterPublic:
     """Register a shelter (S10.6); it starts closed."""
     cmd = RegisterShelter(
@@ -121,13 +119,14 @@ async def create_shelter(
         longitude=body.longitude,
         open_data_id=body.open_data_id,
         municipality_code=body.municipality_code,
-        actor=body.actor or x_actor,
+        actor=who.sub,
     )
     return _public(await _run(handlers.register_shelter(cmd, deps)), settings)
 
 
 @shelters.get("")
 async def list_shelters(
+    who: AnyStaff,
     deps: Deps,
     settings: SettingsDep,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -154,11 +153,9 @@ async def list_shelters(
         }
     },
 )
-async def import_shelters(
-    request: Request, deps: Deps, x_actor: XActor = None
-) -> ImportReportPublic:
+async def import_shelters(who: Administrator, request: Request, deps: Deps) -> ImportReportPublic:
     """Create or update shelters from the municipal open-data CSV (UTF-8 or Shift_JIS)."""
-    cmd = ImportShelters(data=await request.body(), actor=x_actor)
+    cmd = ImportShelters(data=await request.body(), actor=who.sub)
     report = await _run(handlers.import_shelters(cmd, deps))
     return ImportReportPublic(
         dataset=report.dataset.value,
@@ -189,20 +186,15 @@ async def get_shelter(shelter_id: ShelterPath, deps: Deps, settings: SettingsDep
 
 @shelters.patch("/{shelter_id}", dependencies=[JsonBody], responses=_404 | _409)
 async def edit_shelter(
+    who: Administrator,
     shelter_id: ShelterPath,
     body: ShelterUpdate,
     deps: Deps,
     settings: SettingsDep,
-    x_actor: XActor = None,
 ) -> ShelterPublic:
     """Edit a shelter's master facts (S10.6); send `version` to refuse stale edits."""
-    given = body.model_dump(include=body.model_fields_set - {"version", "actor"})
-    cmd = EditShelter(
-        shelter_id=shelter_id,
-        expected_version=body.version,
-        actor=body.actor or x_actor,
-        **given,
-    )
+    given = body.model_dump(include=body.model_fields_set - {"version"})
+    cmd = EditShelter(shelter_id=shelter_id, expected_version=body.version, actor=who.sub, **given)
     return _public(await _run(handlers.edit_shelter(cmd, deps)), settings)
 
 
@@ -212,53 +204,47 @@ async def edit_shelter(
     dependencies=[OptionalJsonBody],
     responses=_404 | _409,
 )
-async def delete_shelter(
-    shelter_id: ShelterPath, deps: Deps, body: ShelterAction | None = None, x_actor: XActor = None
-) -> Response:
+async def delete_shelter(who: Administrator, shelter_id: ShelterPath, deps: Deps) -> Response:
     """Delete a shelter (S10.6): kept as deleted, refuses check-ins, 404 afterwards."""
-    cmd = DeleteShelter(shelter_id=shelter_id, actor=_actor(body, x_actor))
+    cmd = DeleteShelter(shelter_id=shelter_id, actor=who.sub)
     await _run(handlers.delete_shelter(cmd, deps))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @shelters.post("/{shelter_id}/open", dependencies=[OptionalJsonBody], responses=_404 | _409)
 async def open_shelter(
+    who: ShelterStaff,
     shelter_id: ShelterPath,
     deps: Deps,
     settings: SettingsDep,
-    body: ShelterAction | None = None,
-    x_actor: XActor = None,
 ) -> ShelterPublic:
     """Open the shelter (開設): it accepts check-ins; records who and when."""
-    cmd = OpenShelter(shelter_id=shelter_id, actor=_actor(body, x_actor))
+    cmd = OpenShelter(shelter_id=shelter_id, actor=who.sub)
     return _public(await _run(handlers.open_shelter(cmd, deps)), settings)
 
 
 @shelters.post("/{shelter_id}/close", dependencies=[OptionalJsonBody], responses=_404 | _409)
 async def close_shelter(
+    who: ShelterStaff,
     shelter_id: ShelterPath,
     deps: Deps,
     settings: SettingsDep,
-    body: ShelterAction | None = None,
-    x_actor: XActor = None,
 ) -> ShelterPublic:
     """Close the shelter (閉鎖): it refuses check-ins; records who and when."""
-    cmd = CloseShelter(shelter_id=shelter_id, actor=_actor(body, x_actor))
+    cmd = CloseShelter(shelter_id=shelter_id, actor=who.sub)
     return _public(await _run(handlers.close_shelter(cmd, deps)), settings)
 
 
 @shelters.put("/{shelter_id}/training", dependencies=[JsonBody], responses=_404 | _409)
 async def set_training_mode(
+    who: ShelterStaff,
     shelter_id: ShelterPath,
     body: TrainingModeUpdate,
     deps: Deps,
     settings: SettingsDep,
-    x_actor: XActor = None,
 ) -> ShelterPublic:
     """Switch training mode (訓練モード): its check-ins are marked training."""
-    cmd = SetTrainingMode(
-        shelter_id=shelter_id, training=body.training, actor=_actor(body, x_actor)
-    )
+    cmd = SetTrainingMode(shelter_id=shelter_id, training=body.training, actor=who.sub)
     return _public(await _run(handlers.set_training_mode(cmd, deps)), settings)
 
 
@@ -310,7 +296,7 @@ async def smartphone_check_in(
         message=body.message,
         consent=body.consent,
     )
-    return _checked_in(await _run(handlers.check_in(cmd, deps)))
+    return _checked_in(await _run(handlers.check_in(cmd, deps), public=True))
 
 
 @shelters.post(
@@ -320,7 +306,7 @@ async def smartphone_check_in(
     responses=_CHECK_IN_REFUSALS,
 )
 async def staff_check_in(
-    shelter_id: ShelterPath, body: StaffCheckInCreate, deps: Deps
+    who: ShelterDesk, shelter_id: ShelterPath, body: StaffCheckInCreate, deps: Deps
 ) -> CheckInPublic:
     """Check someone in on their behalf from a paper form (代理登録, S1.6, channel 2)."""
     cmd = CheckIn(
@@ -344,7 +330,7 @@ async def smartphone_check_out(
 ) -> CheckOutPublic:
     """Check out from the smartphone (S10 public 2)."""
     cmd = CheckOut(shelter_id=shelter_id, stay_id=body.stay_id, channel=Channel.SMARTPHONE)
-    return _checked_out(await _run(handlers.check_out(cmd, deps)))
+    return _checked_out(await _run(handlers.check_out(cmd, deps), public=True))
 
 
 @shelters.post(
@@ -353,6 +339,7 @@ async def smartphone_check_out(
     responses={404: {"description": "Unknown stay"}, 409: {"description": "Already out"}},
 )
 async def forced_check_out(
+    who: ShelterDesk,
     shelter_id: ShelterPath,
     stay_id: StayPath,
     deps: Deps,
@@ -372,7 +359,9 @@ async def get_status_items(deps: Deps) -> StatusItemsPublic:
 
 
 @settings_router.put("/status-items", dependencies=[JsonBody])
-async def set_status_items(body: StatusItemsPublic, deps: Deps) -> StatusItemsPublic:
+async def set_status_items(
+    who: Administrator, body: StatusItemsPublic, deps: Deps
+) -> StatusItemsPublic:
     """Configure the status items (admin, S10.7); check-ins with others get 422."""
     items = await handlers.set_status_items(SetStatusItems(items=tuple(body.items)), deps)
     return StatusItemsPublic(items=list(items))

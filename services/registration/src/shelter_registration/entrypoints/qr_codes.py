@@ -13,7 +13,14 @@ from fastapi import APIRouter, Response
 
 from shelter_registration.adapters import qr
 from shelter_registration.domain import model
-from shelter_registration.entrypoints.deps import Deps, SettingsDep, ShelterPath, refusal
+from shelter_registration.entrypoints.deps import (
+    AllShelters,
+    Deps,
+    SettingsDep,
+    ShelterPath,
+    ShelterReader,
+    refusal,
+)
 from shelter_registration.service_layer import handlers
 
 qr_codes = APIRouter(prefix="/shelters", tags=["qr codes"])
@@ -78,7 +85,7 @@ def _card(shelter: model.Shelter, url: str) -> str:
 
 
 @qr_codes.get("/qr.html", response_class=Response)
-async def all_qr_codes_page(deps: Deps, settings: SettingsDep) -> Response:
+async def all_qr_codes_page(who: AllShelters, deps: Deps, settings: SettingsDep) -> Response:
     """One printable sheet with the QR code of every shelter (S10.3)."""
     shelters: list[model.Shelter] = []
     while True:
@@ -93,14 +100,18 @@ async def all_qr_codes_page(deps: Deps, settings: SettingsDep) -> Response:
 
 
 @qr_codes.get("/{shelter_id}/qr.png", response_class=Response, responses=_404)
-async def qr_png(shelter_id: ShelterPath, deps: Deps, settings: SettingsDep) -> Response:
+async def qr_png(
+    who: ShelterReader, shelter_id: ShelterPath, deps: Deps, settings: SettingsDep
+) -> Response:
     """The shelter's QR code as PNG (opens its smartphone registration page, S1.2)."""
     shelter = await _shelter(shelter_id, deps)
     return Response(qr.png(settings.check_in_url(shelter.shelter_id)), media_type="image/png")
 
 
 @qr_codes.get("/{shelter_id}/qr.svg", response_class=Response, responses=_404)
-async def qr_svg(shelter_id: ShelterPath, deps: Deps, settings: SettingsDep) -> Response:
+async def qr_svg(
+    who: ShelterReader, shelter_id: ShelterPath, deps: Deps, settings: SettingsDep
+) -> Response:
     """The shelter's QR code as SVG."""
     shelter = await _shelter(shelter_id, deps)
     return Response(
@@ -111,7 +122,9 @@ async def qr_svg(shelter_id: ShelterPath, deps: Deps, settings: SettingsDep) -> 
 
 
 @qr_codes.get("/{shelter_id}/qr.html", response_class=Response, responses=_404)
-async def qr_page(shelter_id: ShelterPath, deps: Deps, settings: SettingsDep) -> Response:
+async def qr_page(
+    who: ShelterReader, shelter_id: ShelterPath, deps: Deps, settings: SettingsDep
+) -> Response:
     """A print-ready A4 page: shelter name, QR code and URL."""
     shelter = await _shelter(shelter_id, deps)
     html = _page(shelter.name, _sheet(shelter, settings.check_in_url(shelter.shelter_id)))

@@ -40,11 +40,6 @@ MunicipalityCode = Annotated[
         examples=["131016"],
     ),
 ]
-Actor = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    Field(description="Who did it (placeholder until accounts exist; X-Actor header also works)"),
-]
 Remarks = Annotated[str, StringConstraints(max_length=1000)]
 
 
@@ -62,7 +57,6 @@ class ShelterCreate(BaseModel):
     longitude: Longitude | None = None
     open_data_id: OpenDataId | None = None
     municipality_code: MunicipalityCode | None = None
-    actor: Actor | None = None
 
     @field_validator("shelter_id")
     @classmethod
@@ -88,7 +82,6 @@ class ShelterUpdate(BaseModel):
     version: int | None = Field(
         default=None, ge=1, description="The version the edit is based on; 409 if it changed"
     )
-    actor: Actor | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ShelterUpdate:
@@ -125,19 +118,10 @@ class ShelterPage(BaseModel):
     limit: int
 
 
-class ShelterAction(BaseModel):
-    """Optional body of open / close / delete: who did it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    actor: Actor | None = None
-
-
 class TrainingModeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     training: bool = Field(description="Training mode (訓練モード) on or off")
-    actor: Actor | None = None
 
 
 class ImportedRowPublic(BaseModel):
@@ -179,7 +163,6 @@ class StaffCheckInCreate(BaseModel):
     statuses: tuple[StatusItem, ...] = Field(default=(), max_length=20)
     message: Annotated[str, StringConstraints(max_length=1000)] | None = None
     remarks: Remarks | None = Field(default=None, description="Staff remarks (備考, S12)")
-    actor: Actor | None = None
 
 
 class CheckInPublic(BaseModel):

@@ -12,19 +12,20 @@ from fastapi import Depends, Request
 from shelter_roster.config import Settings
 from shelter_roster.domain.rate_limit import RateLimiter
 from shelter_roster.service_layer.ports import RosterEntries, RosterSettings, ShelterDirectory
+from shelter_runtime.security import Principal, Role, require
 
 
-def _entries(request: Request) -> RosterEntries:
+def get_entries(request: Request) -> RosterEntries:
     entries: RosterEntries = request.app.state.entries
     return entries
 
 
-def _shelters(request: Request) -> ShelterDirectory:
+def get_shelters(request: Request) -> ShelterDirectory:
     shelters: ShelterDirectory = request.app.state.shelters
     return shelters
 
 
-def _roster_settings(request: Request) -> RosterSettings:
+def get_roster_settings(request: Request) -> RosterSettings:
     store: RosterSettings = request.app.state.roster_settings
     return store
 
@@ -39,8 +40,24 @@ def _public_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-Entries = Annotated[RosterEntries, Depends(_entries)]
-Shelters = Annotated[ShelterDirectory, Depends(_shelters)]
-RosterSettingsStore = Annotated[RosterSettings, Depends(_roster_settings)]
+Entries = Annotated[RosterEntries, Depends(get_entries)]
+Shelters = Annotated[ShelterDirectory, Depends(get_shelters)]
+RosterSettingsStore = Annotated[RosterSettings, Depends(get_roster_settings)]
 ServiceConfig = Annotated[Settings, Depends(_settings)]
 PublicLimiter = Annotated[RateLimiter, Depends(_public_limiter)]
+
+
+# --- who may call (S10, S11) -------------------------------------------------------------------
+# The public search declares none of these. Headquarters viewers are refused on every unsafe
+# method by `require` itself.
+_ADMIN, _STAFF, _HQ = Role.ADMINISTRATOR, Role.SHELTER_STAFF, Role.HQ_VIEWER
+#: Settings changes.
+Administrator = Annotated[Principal, Depends(require(_ADMIN))]
+#: Every shelter's roster at once: administrators, and headquarters reading.
+AllShelters = Annotated[Principal, Depends(require(_ADMIN, _HQ))]
+#: The roster of the shelter in the path: its staff, administrators, headquarters reading.
+ShelterRoster = Annotated[
+    Principal, Depends(require(_ADMIN, _STAFF, _HQ, shelter_param="shelter_id"))
+]
+#: One entry by stay id: any staff here; the route answers 404 for another shelter's entry.
+AnyStaff = Annotated[Principal, Depends(require(_ADMIN, _STAFF, _HQ))]

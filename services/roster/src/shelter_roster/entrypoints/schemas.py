@@ -94,9 +94,6 @@ class RosterEntryUpdate(BaseModel):
     statuses: list[StatusItem] | None = Field(default=None, max_length=20)
     message: Message | None = None
     remarks: Remarks | None = None
-    actor: Annotated[str, StringConstraints(max_length=100)] | None = Field(
-        default=None, description="Who corrects (until accounts exist; X-Actor header works too)"
-    )
     revision: int | None = Field(
         default=None,
         ge=0,

@@ -1,4 +1,4 @@
-"""Roster settings for admins: what the public search discloses (S10 admin 7)."""
+"""Roster settings: what the public search discloses (S10 admin 7); administrators change it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from shelter_roster.entrypoints.deps import RosterSettingsStore
+from shelter_roster.entrypoints.deps import Administrator, AnyStaff, RosterSettingsStore
 from shelter_roster.entrypoints.schemas import DisclosureSettingsPublic
 from shelter_roster.service_layer import handlers
 from shelter_runtime.http import JsonBody
@@ -15,14 +15,16 @@ router = APIRouter(prefix="/settings", tags=["settings"])
 
 
 @router.get("/disclosure")
-async def get_disclosure(store: RosterSettingsStore) -> DisclosureSettingsPublic:
+async def get_disclosure(who: AnyStaff, store: RosterSettingsStore) -> DisclosureSettingsPublic:
     """Which fields the public search shows; name only until an admin changes it."""
     return DisclosureSettingsPublic.of(await store.disclosure())
 
 
 @router.put("/disclosure", dependencies=[JsonBody])
 async def put_disclosure(
-    settings: Annotated[DisclosureSettingsPublic, Body()], store: RosterSettingsStore
+    who: Administrator,
+    settings: Annotated[DisclosureSettingsPublic, Body()],
+    store: RosterSettingsStore,
 ) -> DisclosureSettingsPublic:
     """Replace the disclosure settings (fields left out take their defaults)."""
     await handlers.save_disclosure(settings.to_domain(), store)

@@ -1,6 +1,8 @@
 """The roster for staff (避難者名簿, S11-S12): listings, corrections, history, CSV export.
 
-Every route here is for staff; the gateway puts them behind authentication (auth issue).
+Shelter staff see the shelters assigned to them; administrators and headquarters viewers see
+every shelter, and headquarters only reads. An entry of a shelter the caller may not see is
+answered 404, like an unknown one, so stay ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response
 
 from shelter_contracts.events import ShelterId, StatusItem
 from shelter_roster.domain.corrections import InvalidCorrectionError
-from shelter_roster.domain.model import EntryQuery, Presence
-from shelter_roster.entrypoints.deps import Entries
+from shelter_roster.domain.model import EntryQuery, Presence, RosterEntry
+from shelter_roster.entrypoints.deps import AllShelters, AnyStaff, Entries, ShelterRoster
 from shelter_roster.entrypoints.schemas import (
     EditPublic,
     EntryHistory,
@@ -26,6 +28,7 @@ from shelter_roster.entrypoints.schemas import (
 from shelter_roster.service_layer import handlers, views
 from shelter_runtime.http import JsonBody
 from shelter_runtime.problems import InvalidParam, ProblemError
+from shelter_runtime.security import Principal
 from shelter_text import fold_name
 
 router = APIRouter(tags=["roster"])
@@ -45,7 +48,6 @@ TrainingFilter = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
-ActorHeader = Annotated[str | None, Header(alias="X-Actor", max_length=100)]
 
 _NOT_FOUND = ("unknown-entry", "No roster entry with this id", "該当する名簿の記録がありません")
 
@@ -76,6 +78,14 @@ async def _page(entries: Entries, query: EntryQuery, limit: int, offset: int) ->
     )
 
 
+async def _visible_entry(entries: Entries, stay_id: UUID, who: Principal) -> RosterEntry:
+    """The entry, if `who` may see its shelter; otherwise 404, as for an unknown id."""
+    entry = await views.entry(entries, stay_id)
+    if entry is None or not who.may_access_shelter(entry.shelter_id):
+        raise ProblemError(404, *_NOT_FOUND)
+    return entry
+
+
 def _csv(content: bytes, filename: str) -> Response:
     return Response(
         content,
@@ -86,6 +96,7 @@ def _csv(content: bytes, filename: str) -> Response:
 
 @router.get("/shelters/{shelter_id}/entries")
 async def list_shelter_entries(
+    who: ShelterRoster,
     shelter_id: Annotated[ShelterId, Path()],
     entries: Entries,
     name: NameFilter = None,
@@ -102,6 +113,7 @@ async def list_shelter_entries(
 
 @router.get("/entries")
 async def list_all_entries(
+    who: AllShelters,
     entries: Entries,
     name: NameFilter = None,
     status: StatusFilter = Presence.ALL,
@@ -110,13 +122,14 @@ async def list_all_entries(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> RosterPage:
-    """Entries of every shelter, e.g. to find a person by name (staff)."""
+    """Entries of every shelter, e.g. to find a person by name (administrators, headquarters)."""
     query = _query(None, name, status, status_item, training)
     return await _page(entries, query, limit, offset)
 
 
 @router.get("/shelters/{shelter_id}/entries.csv", response_class=Response)
 async def export_shelter_entries(
+    who: ShelterRoster,
     shelter_id: Annotated[ShelterId, Path()],
     entries: Entries,
     name: NameFilter = None,
@@ -131,6 +144,7 @@ async def export_shelter_entries(
 
 @router.get("/entries.csv", response_class=Response)
 async def export_all_entries(
+    who: AllShelters,
     entries: Entries,
     name: NameFilter = None,
     status: StatusFilter = Presence.ALL,
@@ -143,12 +157,9 @@ async def export_all_entries(
 
 
 @router.get("/entries/{stay_id}", responses={404: {"description": "No such entry"}})
-async def get_entry(stay_id: UUID, entries: Entries) -> RosterEntryPublic:
+async def get_entry(who: AnyStaff, stay_id: UUID, entries: Entries) -> RosterEntryPublic:
     """One roster entry by stay id."""
-    entry = await views.entry(entries, stay_id)
-    if entry is None:
-        raise ProblemError(404, *_NOT_FOUND)
-    return RosterEntryPublic.of(entry)
+    return RosterEntryPublic.of(await _visible_entry(entries, stay_id, who))
 
 
 @router.patch(
@@ -157,16 +168,18 @@ async def get_entry(stay_id: UUID, entries: Entries) -> RosterEntryPublic:
     responses={404: {"description": "No such entry"}, 409: {"description": "Edited meanwhile"}},
 )
 async def correct_entry(
+    who: AnyStaff,
     stay_id: UUID,
     update: Annotated[RosterEntryUpdate, Body()],
     entries: Entries,
-    x_actor: ActorHeader = None,
 ) -> RosterEntryPublic:
     """Correct or add to an entry (S11.1 edit link); the change goes to its history."""
+    # The entry's shelter never changes, so checking it before the correction is enough.
+    await _visible_entry(entries, stay_id, who)
     command = handlers.CorrectEntry(
         stay_id=stay_id,
         at=datetime.now(UTC),
-        actor=update.actor or x_actor,
+        actor=who.sub,
         personal=update.personal_changes(),
         others=update.other_changes(),
         expected_revision=update.revision,
@@ -196,8 +209,9 @@ async def correct_entry(
 
 
 @router.get("/entries/{stay_id}/history", responses={404: {"description": "No such entry"}})
-async def get_entry_history(stay_id: UUID, entries: Entries) -> EntryHistory:
+async def get_entry_history(who: AnyStaff, stay_id: UUID, entries: Entries) -> EntryHistory:
     """The corrections of an entry, oldest first: who, when, which fields, old and new value."""
+    await _visible_entry(entries, stay_id, who)
     history = await views.entry_history(entries, stay_id)
     if history is None:
         raise ProblemError(404, *_NOT_FOUND)

@@ -7,7 +7,12 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
 from shelter_registration.adapters.clock import SystemClock
-from shelter_registration.adapters.mongo import MongoShelters, MongoStatusItems, MongoStays
+from shelter_registration.adapters.mongo import (
+    MongoShelters,
+    MongoStatusItems,
+    MongoStays,
+    StringIdDispatcher,
+)
 from shelter_registration.config import Settings
 from shelter_registration.entrypoints.http import imports, settings_router, shelters
 from shelter_registration.entrypoints.qr_codes import qr_codes
@@ -50,7 +55,7 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
         shelters=shelter_repo,
         stays=stay_repo,
         status_items=MongoStatusItems(parts.db),
-        dispatcher=relay,
+        dispatcher=StringIdDispatcher(relay),
         clock=SystemClock(),
     )
     return app

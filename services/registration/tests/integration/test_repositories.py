@@ -243,9 +243,9 @@ async def test_a_check_out_claimed_by_a_writer_that_died_is_rolled_forward(
     stay = Stay(uuid4(), "s-1", Channel.STAFF, hanako, AT)
     await stays.add(stay, [])
     left = stay.check_out(AT.replace(hour=18))
-    await stays.check_outs.insert_one(
+    await stays.check_outs.insert_once(
         {
-            "_id": stay.stay_id,
+            "_id": str(stay.stay_id),  # stays are stored under the string of their id
             "fields": {"checked_out_at": left.checked_out_at, "present_key": f"out:{stay.stay_id}"},
             "events": [],
         }

@@ -347,8 +347,9 @@ async def test_an_entry_stored_before_revisions_existed_is_at_revision_zero(
     if isinstance(roster_store, FakeRosterEntries):
         del roster_store.entries.documents[event.stay_id]["revision"]
     else:
-        await roster_store.collection.update_one(  # type: ignore[attr-defined]
-            {"_id": event.stay_id}, {"$unset": {"revision": ""}}
+        stay_id = str(event.stay_id)
+        await roster_store.check_ins.of(stay_id).update_one(  # type: ignore[attr-defined]
+            {"_id": stay_id}, {"$unset": {"revision": ""}}
         )
     edit: Document = {"at": T0, "actor": None, "changes": []}
 
@@ -418,3 +419,28 @@ async def test_disclosure_settings_default_to_name_only_until_saved(
     assert await settings_store.disclosure() == chosen
     await settings_store.save_disclosure(DisclosureSettings(address=True))
     assert await settings_store.disclosure() == DisclosureSettings(address=True)
+
+
+async def test_a_name_search_across_shelters_finds_stored_and_corrected_names(
+    roster_store: RosterEntries, check_in: CheckIn, shelter_id: str
+) -> None:
+    here = check_in(shelter_id, minute=1, family_name="髙橋", given_name="一郎")
+    there = check_in(f"{shelter_id}-x", minute=2, family_name="高橋", given_name="次郎")
+    renamed = check_in(f"{shelter_id}-y", minute=3, family_name="佐藤", given_name="三郎")
+    for event in (here, there, renamed):
+        await apply(event, roster_store)
+    doc = await roster_store.get(renamed.stay_id)
+    assert doc is not None
+    corrected = {**doc["personal"], "family_name": "高橋"}
+    fields = {"personal": corrected, "folded": {**doc["folded"], "name": fold_name("高橋三郎")}}
+    edit: Document = {"at": T0, "actor": None, "changes": []}
+    assert await roster_store.correct(renamed.stay_id, 0, fields, edit) is True
+
+    query = EntryQuery(name=fold_name("高橋"))
+    found = [
+        d["_id"]
+        for d in await roster_store.find(query, limit=100, skip=0)
+        if d["shelter_id"].startswith(shelter_id)
+    ]
+    assert found == [here.stay_id, there.stay_id, renamed.stay_id]
+    assert await listed(roster_store, EntryQuery(name=fold_name("佐藤"))) == []

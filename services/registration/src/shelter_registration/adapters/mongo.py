@@ -1,8 +1,8 @@
 """MongoDB (FerretDB locally) repositories; each document holds its pending events (outbox).
 
 FerretDB v1 has no transactions and no partial indexes, so every change is one document
-write, and "one present stay per person and shelter" is a unique index on a key that a stay
-holds only while present (`present_key`); a check-out replaces it with the stay's own id.
+write, and "one present stay per person and shelter" is enforced by inserting numbered slots
+per person (see MongoStays).
 
 FerretDB v1 also does not evaluate an update's filter atomically with its write: two
 `update_one({"_id": x, "version": 2}, ...)` racing each other can both match (measured on the
@@ -17,7 +17,9 @@ worst queues an event twice under the same event id, which consumers drop.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -37,7 +39,8 @@ from shelter_registration.domain.model import (
     Stay,
     present_key,
 )
-from shelter_runtime.mongo import Document
+from shelter_registration.service_layer.ports import EventDispatcher
+from shelter_runtime.mongo import Document, ShardedCollection
 from shelter_runtime.outbox import OUTBOX_FIELD, outbox_entries
 
 DUPLICATE_KEY = 11000
@@ -170,60 +173,108 @@ def _shelter(doc: Document) -> Shelter:
 
 
 class MongoStays:
+    """Stays keyed by the string of their id; each person's stays as numbered slots.
+
+    FerretDB v1 on SQLite reads by scanning: `find_one({"_id": ...})` scans until the first
+    match (a missing or recent document costs about 3 microseconds per stored one, 300 ms at
+    100,000 stays), an update scans the whole collection, and a UUID `_id` is slower still;
+    only the duplicate-`_id` check of an insert is indexed. So a stay is stored under
+    `str(stay_id)` and the duplicate check never reads `stays`:
+
+    - `person_stays` (sharded by `_id`, see ShardedCollection): the stays of one person and
+      mode as slots `<mode>|<person key>|0`, `|1`, ... in order of check-in, each inserted
+      once with a copy of the stay document. A check-in claims the next free slot after
+      checking the ones before it, so two racing check-ins of one person are serialised by
+      the slot insert: the loser reads the winner's slot and is refused if it is at the same
+      shelter and present ("one present stay per person and shelter", as the unique
+      `present_key` index did before);
+    - `stay_check_outs` (sharded): the check-out claims; a stay with a claim is not present.
+
+    A slot is written before its stay, so a writer that died in between leaves a slot whose
+    stay is missing: the next reader inserts the stay from the slot (rolls it forward; an
+    insert of an existing stay is refused cheaply by its `_id`) instead of being blocked.
+    `stays` itself keeps the `present_key` field for the unique index of older databases.
+    """
+
     def __init__(self, db: AsyncDatabase[Document], topic_namespace: str) -> None:
         self.collection: AsyncCollection[Document] = db["stays"]
-        self.check_outs: AsyncCollection[Document] = db["stay_check_outs"]
+        self.check_outs = ShardedCollection(db, "stay_check_outs")
+        self.people = ShardedCollection(db, "person_stays")
         self._namespace = topic_namespace
 
     async def ensure_indexes(self) -> None:
-        # Stays written before present_key existed get one first: a unique index refuses
-        # two documents that both lack the field.
-        async for doc in self.collection.find({"present_key": {"$exists": False}}):
-            stay = _stay(doc)
-            await self.collection.update_one(
-                {"_id": stay.stay_id},
-                {"$set": {"person_key": stay.person_key, "present_key": present_key(stay)}},
-            )
-        await self.collection.create_index([("shelter_id", 1), ("checked_in_at", 1)])
-        await self.collection.create_index([("person_key", 1)])
-        await self.collection.create_index([("present_key", 1)], unique=True)
+        # Nothing to create: the slots enforce one present stay per person and shelter, and
+        # FerretDB would use no index to read anyway.
+        return None
 
     async def get(self, stay_id: UUID) -> Stay | None:
-        doc = await self.collection.find_one({"_id": stay_id}, {OUTBOX_FIELD: 0})
+        # A scan of `stays` until the stay (see above): used by a staff or self check-out only.
+        doc = await self.collection.find_one({"_id": str(stay_id)}, {OUTBOX_FIELD: 0})
         return None if doc is None else _stay(doc)
 
+    def _document(self, stay: Stay, events: Sequence[Event]) -> Document:
+        return {
+            "_id": str(stay.stay_id),
+            "shelter_id": stay.shelter_id,
+            "channel": int(stay.channel),
+            "personal": stay.personal.model_dump(mode="json"),
+            "person_key": stay.person_key,
+            "present_key": present_key(stay),
+            "checked_in_at": stay.checked_in_at,
+            "checked_out_at": None,
+            "training": stay.training,
+            "transferred_from": stay.transferred_from,
+            "transferred_to": None,
+            "remarks": stay.remarks,
+            OUTBOX_FIELD: outbox_entries(EVACUEE_STAYS, self._namespace, events),
+        }
+
     async def add(self, stay: Stay, events: Sequence[Event]) -> None:
-        try:
-            await self.collection.insert_one(
-                {
-                    "_id": stay.stay_id,
-                    "shelter_id": stay.shelter_id,
-                    "channel": int(stay.channel),
-                    "personal": stay.personal.model_dump(mode="json"),
-                    "person_key": stay.person_key,
-                    "present_key": present_key(stay),
-                    "checked_in_at": stay.checked_in_at,
-                    "checked_out_at": None,
-                    "training": stay.training,
-                    "transferred_from": stay.transferred_from,
-                    "transferred_to": None,
-                    "remarks": stay.remarks,
-                    OUTBOX_FIELD: outbox_entries(EVACUEE_STAYS, self._namespace, events),
-                }
-            )
-        except DuplicateKeyError as exc:
-            raise AlreadyCheckedInError(stay.shelter_id) from exc
+        document = self._document(stay, events)
+        slots = await self._slots(stay.person_key, stay.training)
+        while True:
+            if any(s.shelter_id == stay.shelter_id and s.checked_out_at is None for s in slots):
+                raise AlreadyCheckedInError(stay.shelter_id)
+            slot_id = _slot_id(stay.person_key, stay.training, len(slots))
+            if await self.people.insert_once({"_id": slot_id, "stay": document}):
+                break
+            claimed = await self.people.find_one(slot_id)  # a racing check-in took the slot
+            assert claimed is not None
+            slots.append(await self._slot_stay(claimed))
+        with contextlib.suppress(DuplicateKeyError):  # a reader rolled our slot forward
+            await self.collection.insert_one(document)
+
+    async def _slot_stay(self, slot: Document) -> Stay:
+        """The stay of a slot, checked out if claimed so; its stay document rolled forward."""
+        document = slot["stay"]
+        with contextlib.suppress(DuplicateKeyError):  # stored, as nearly always
+            await self.collection.insert_one(document)
+        stay = _stay({key: value for key, value in document.items() if key != OUTBOX_FIELD})
+        check_out = await self.check_outs.find_one(document["_id"])
+        if check_out is None:
+            return stay
+        fields = check_out["fields"]
+        return replace(
+            stay,
+            checked_out_at=fields["checked_out_at"],
+            transferred_to=fields.get("transferred_to"),
+        )
+
+    async def _slots(self, person_key: str, training: bool) -> list[Stay]:
+        stays: list[Stay] = []
+        while True:
+            slot = await self.people.find_one(_slot_id(person_key, training, len(stays)))
+            if slot is None:
+                return stays
+            stays.append(await self._slot_stay(slot))
 
     async def present(self, person_key: str, training: bool) -> list[Stay]:
-        cursor = self.collection.find(
-            {"person_key": person_key, "checked_out_at": None, "training": training},
-            {OUTBOX_FIELD: 0},
-        ).sort("checked_in_at", 1)
-        return [_stay(doc) for doc in await cursor.to_list()]
+        stays = await self._slots(person_key, training)
+        return sorted((s for s in stays if s.checked_out_at is None), key=lambda s: s.checked_in_at)
 
     async def check_out(self, stay: Stay, events: Sequence[Event]) -> bool:
         change: Document = {
-            "_id": stay.stay_id,
+            "_id": str(stay.stay_id),
             "fields": {
                 "checked_out_at": stay.checked_out_at,
                 "transferred_to": stay.transferred_to,
@@ -231,10 +282,8 @@ class MongoStays:
             },
             "events": outbox_entries(EVACUEE_STAYS, self._namespace, events),
         }
-        try:
-            await self.check_outs.insert_one(change)
-        except DuplicateKeyError:
-            claimed = await self.check_outs.find_one({"_id": stay.stay_id})
+        if not await self.check_outs.insert_once(change):
+            claimed = await self.check_outs.find_one(change["_id"])
             if claimed is not None:
                 await self._apply(claimed)  # in case its writer died before applying it
             return False
@@ -242,16 +291,37 @@ class MongoStays:
         return True
 
     async def _apply(self, change: Document) -> None:
+        # Read first: the update scans the whole collection on FerretDB v1 (see above), so
+        # a check-out already applied is not written again. The outbox relay needs the
+        # events in the stay's own document, so this write cannot move elsewhere.
+        current = await self.collection.find_one({"_id": change["_id"]}, {"checked_out_at": 1})
+        if current is None or current.get("checked_out_at") is not None:
+            return
+        # By `_id` alone: FerretDB filters any other condition after decoding every document.
         await self.collection.update_one(
-            {"_id": change["_id"], "checked_out_at": None},
+            {"_id": change["_id"]},
             {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
         )
+
+
+def _slot_id(person_key: str, training: bool, number: int) -> str:
+    return f"{'training' if training else 'real'}|{person_key}|{number}"
+
+
+class StringIdDispatcher:
+    """The outbox relay addressed with a stay's UUID: stays are stored under its string."""
+
+    def __init__(self, relay: EventDispatcher) -> None:
+        self._relay = relay
+
+    async def deliver(self, source: str, key: object) -> bool:
+        return await self._relay.deliver(source, str(key) if isinstance(key, UUID) else key)
 
 
 def _stay(doc: dict[str, Any]) -> Stay:
     checked_out_at: datetime | None = doc.get("checked_out_at")
     return Stay(
-        stay_id=doc["_id"],
+        stay_id=UUID(str(doc["_id"])),
         shelter_id=doc["shelter_id"],
         channel=Channel(doc["channel"]),
         personal=EvacueePersonal.model_validate(doc["personal"]),

@@ -18,7 +18,7 @@ from shelter_roster.domain.rate_limit import RateLimiter
 from shelter_roster.entrypoints import public, staff
 from shelter_roster.entrypoints import settings as settings_routes
 from shelter_roster.service_layer.handlers import apply_shelter_event, apply_stay_event
-from shelter_runtime.consumer import in_order_per_shelter, subscribe, subscribe_batch
+from shelter_runtime.consumer import subscribe
 from shelter_runtime.wiring import build_app, connect
 
 
@@ -37,8 +37,9 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
     async def on_shelter_event(event: ShelterEventBase) -> None:
         await apply_shelter_event(event, shelters)
 
-    # Batches of the stays topic; one shelter's events stay in order, shelters run side by side.
-    subscribe_batch(parts, EVACUEE_STAYS, in_order_per_shelter(on_stay_event), max_records=500)
+    # One message at a time: batches gained little (28 -> 34 events/s, FerretDB serialises
+    # writes) and FastStream traces a batch as one span, which would cut the check-in's trace.
+    subscribe(parts, EVACUEE_STAYS, on_stay_event)
     subscribe(parts, SHELTERS, on_shelter_event)
     app = build_app(
         parts,

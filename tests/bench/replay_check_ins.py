@@ -64,7 +64,8 @@ async def _register_shelters(client: httpx.AsyncClient, ids: list[str]) -> None:
                 "/api/registration/shelters",
                 json={"shelter_id": shelter_id, "name": f"ベンチ{shelter_id}", "capacity": 500},
             )
-            created.raise_for_status()
+            if created.status_code != 201:
+                raise RuntimeError(f"creating {shelter_id}: {created.status_code} {created.text}")
             opened = await client.post(f"/api/registration/shelters/{shelter_id}/open", json={})
             opened.raise_for_status()
 

@@ -179,7 +179,9 @@ class RemoteKeys:
         return refresh or now - self._fetched_at >= self._max_age
 
     async def keys(self, *, refresh: bool = False) -> Mapping[str, jwt.PyJWK]:
-        if not self._due(refresh):
+        # While a fetch is under way, wait for it: the first requests after start-up arrive
+        # together and would otherwise see no keys at all.
+        if not self._due(refresh) and not self._lock.locked():
             return self._keys
         async with self._lock:
             if not self._due(refresh):
@@ -221,7 +223,7 @@ class RemoteRevocations:
 
     async def revoked(self) -> frozenset[str]:
         now = time.monotonic()
-        if now - self._attempted_at >= self._refresh:
+        if now - self._attempted_at >= self._refresh or self._lock.locked():
             async with self._lock:
                 if time.monotonic() - self._attempted_at >= self._refresh:
                     await self._load()

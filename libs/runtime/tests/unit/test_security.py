@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -409,3 +410,19 @@ def test_route_requirements_list_every_route_for_a_permission_matrix(
     export = found[("GET", "/export")]
     assert export is not None and export.scope == "roster:read"
     assert found[("GET", "/healthz")] is None  # public
+
+
+async def test_requests_arriving_together_at_start_up_all_wait_for_the_keys() -> None:
+    # The first requests after a service starts arrive at once: none may see an empty JWKS.
+    auth = AuthServer()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return auth.handle(request)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(slow))
+    verifier = Verifier.remote("http://auth", audience=AUDIENCE, http=http)
+    principals = await asyncio.gather(*(verifier.verify(auth.token()) for _ in range(16)))
+    assert {p.sub for p in principals} == {"staff1"}
+    assert auth.requests.count("/.well-known/jwks.json") == 1
+    await http.aclose()

@@ -8,11 +8,11 @@ with the facts of its highest version and the summary recounted from its stays. 
 carries `tally`, the number of stay facts it was counted from; facts are never removed, so a
 recount from fewer facts (another replica that read earlier) does not overwrite a newer one.
 
-Why this shape: FerretDB v1 on SQLite uses no index for any filter other than a plain
-`{"_id": <string>}` and decodes nested documents slowly, so a query by shelter id over a
-collection of 100,000 stays, or a conditional write on it, scans every stay (seconds each),
-and 100 stays as sub-documents take 100 ms to read. One document of short strings per
-shelter, read and written by `_id`, takes a few milliseconds.
+Why this shape: FerretDB v1 on SQLite uses no index for reads or updates at all (only the
+duplicate-_id check of an insert is indexed) and decodes nested documents slowly, so a query
+by shelter id over a collection of 100,000 stays, or a conditional write on it, scans every
+stay (seconds each), and 100 stays as sub-documents take 100 ms to read. These collections
+hold one small document per shelter, so even a scan by `_id` takes a few milliseconds.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ import copy
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,13 +28,12 @@ from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
 from shelter_contracts.events import (
-    Channel,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
     ShelterFacts,
     ShelterUpdated,
 )
-from shelter_contracts.personal import EvacueePersonal, Sex
+from shelter_contracts.personal import EvacueePersonal
 from shelter_roster.adapters.mongo import (
     MongoNumbering,
     MongoRosterEntries,
@@ -61,10 +59,10 @@ from shelter_runtime.http import create_app
 from shelter_runtime.mongo import Document
 from shelter_runtime.settings import Environment
 from shelter_testing import Stack
+from shelter_testing.events import T0, check_in_event, check_out_event, personal
 from shelter_testing.tokens import TestIssuer
 
 #: A fixed origin for event times: whole milliseconds, so they survive MongoDB unchanged.
-T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
 _BSON: CodecOptions[Document] = CodecOptions(
     tz_aware=True, uuid_representation=UuidRepresentation.STANDARD
@@ -235,95 +233,29 @@ class FakeRosterSettings:
 
 # --- events ---------------------------------------------------------------------------------
 
+
 #: A household key as registration sends it (an opaque digest).
-HOUSEHOLD = "0123456789abcdef0123456789abcdef"
-
-
-def personal(
-    family_name: str = "山田",
-    given_name: str = "花子",
-    *,
-    family_name_kana: str | None = "ヤマダ",
-    given_name_kana: str | None = "ハナコ",
-    address: str = "東京都千代田区千代田1-1",
-    date_of_birth: date = date(1950, 4, 1),
-    sex: Sex = Sex.FEMALE,
-) -> EvacueePersonal:
-    return EvacueePersonal(
-        family_name=family_name,
-        given_name=given_name,
-        family_name_kana=family_name_kana,
-        given_name_kana=given_name_kana,
-        address=address,
-        date_of_birth=date_of_birth,
-        sex=sex,
-        phone="090-1234-5678",
-    )
-
-
 def make_check_in(
     shelter_id: str,
     *,
-    stay_id: UUID | None = None,
-    minute: int = 0,
-    training: bool = False,
-    channel: Channel = Channel.SMARTPHONE,
     family_name: str = "山田",
     given_name: str = "花子",
     family_name_kana: str | None = "ヤマダ",
     given_name_kana: str | None = "ハナコ",
-    message: str | None = "卵アレルギー",
-    statuses: tuple[str, ...] = ("要介護",),
-    household_key: str = HOUSEHOLD,
-    transferred_from: str | None = None,
     who: EvacueePersonal | None = None,
+    **options: Any,
 ) -> EvacueeCheckedIn:
-    """A check-in at T0 + `minute` minutes."""
-    at = T0 + timedelta(minutes=minute)
-    return EvacueeCheckedIn(
-        occurred_at=at,
-        shelter_id=shelter_id,
-        producer="registration",
-        stay_id=stay_id or uuid.uuid4(),
-        channel=channel,
-        personal=who
-        or personal(
-            family_name,
-            given_name,
-            family_name_kana=family_name_kana,
-            given_name_kana=given_name_kana,
-        ),
-        age_band=70,
-        sex=Sex.FEMALE,
-        household_key=household_key,
-        statuses=statuses,
-        message=message,
-        checked_in_at=at,
-        training=training,
-        transferred_from=transferred_from,
+    """A check-in at T0 + `minute` minutes (shelter_testing.events), named as the test needs."""
+    name = personal(
+        family_name,
+        given_name,
+        family_name_kana=family_name_kana,
+        given_name_kana=given_name_kana,
     )
+    return check_in_event(shelter_id, who=who or name, **options)
 
 
-def make_check_out(
-    shelter_id: str,
-    stay_id: UUID,
-    *,
-    minute: int = 60,
-    forced: bool = False,
-    transferred_to: str | None = None,
-) -> EvacueeCheckedOut:
-    """A check-out at T0 + `minute` minutes."""
-    at = T0 + timedelta(minutes=minute)
-    return EvacueeCheckedOut(
-        occurred_at=at,
-        shelter_id=shelter_id,
-        producer="registration",
-        stay_id=stay_id,
-        channel=Channel.STAFF if forced else Channel.SMARTPHONE,
-        checked_out_at=at,
-        forced=forced,
-        transferred_to=transferred_to,
-    )
+make_check_out = check_out_event
 
 
 def make_shelter_event(shelter_id: str, name: str, version: int) -> ShelterUpdated:

@@ -13,7 +13,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,14 +26,12 @@ from pymongo import AsyncMongoClient
 from starlette.types import ASGIApp, Message, Scope
 
 from shelter_contracts.events import (
-    Channel,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
     ShelterEventBase,
     ShelterFacts,
     ShelterRegistered,
 )
-from shelter_contracts.personal import EvacueePersonal, Sex
 from shelter_runtime.mongo import Document
 from shelter_runtime.settings import Environment
 from shelter_stats.adapters.mongo import (
@@ -49,9 +47,9 @@ from shelter_stats.config import Settings
 from shelter_stats.domain.counting import count_stays
 from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
 from shelter_testing import Stack
+from shelter_testing.events import T0, check_in_event, check_out_event, personal
 
 #: A fixed origin for event times: whole milliseconds, so they survive MongoDB unchanged.
-T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
 
 class FakeStatistics:
@@ -174,66 +172,23 @@ class RecordingStatistics(FakeStatistics):
 # --- events ---------------------------------------------------------------------------------
 
 
-def personal(family_name: str = "山田", given_name: str = "花子") -> EvacueePersonal:
-    return EvacueePersonal(
-        family_name=family_name,
-        given_name=given_name,
-        family_name_kana="ヤマダ",
-        given_name_kana="ハナコ",
-        address="東京都千代田区千代田1-1",
-        date_of_birth=date(1950, 4, 1),
-        sex=Sex.FEMALE,
-        phone="090-1234-5678",
-    )
-
-
 def make_check_in(
     shelter_id: str,
     *,
-    stay_id: UUID | None = None,
-    minute: int = 0,
-    training: bool = False,
-    channel: Channel = Channel.SMARTPHONE,
     family_name: str = "山田",
-    message: str | None = "卵アレルギー",
-    statuses: tuple[str, ...] = ("要介護",),
-    age_band: int = 70,
-    sex: Sex = Sex.FEMALE,
     household: str = "0123456789abcdef",
+    **options: Any,
 ) -> EvacueeCheckedIn:
     """A check-in at T0 + `minute` minutes; `household` names the household (16+ chars)."""
-    at = T0 + timedelta(minutes=minute)
-    return EvacueeCheckedIn(
-        occurred_at=at,
-        shelter_id=shelter_id,
-        producer="registration",
-        stay_id=stay_id or uuid.uuid4(),
-        channel=channel,
-        personal=personal(family_name=family_name),
-        age_band=age_band,
-        sex=sex,
+    return check_in_event(
+        shelter_id,
+        who=personal(family_name),
         household_key=household.ljust(16, "0"),
-        statuses=statuses,
-        message=message,
-        checked_in_at=at,
-        training=training,
+        **options,
     )
 
 
-def make_check_out(
-    shelter_id: str, stay_id: UUID, *, minute: int = 60, forced: bool = False
-) -> EvacueeCheckedOut:
-    """A check-out at T0 + `minute` minutes."""
-    at = T0 + timedelta(minutes=minute)
-    return EvacueeCheckedOut(
-        occurred_at=at,
-        shelter_id=shelter_id,
-        producer="registration",
-        stay_id=stay_id,
-        channel=Channel.STAFF if forced else Channel.SMARTPHONE,
-        checked_out_at=at,
-        forced=forced,
-    )
+make_check_out = check_out_event
 
 
 def make_shelter_event(

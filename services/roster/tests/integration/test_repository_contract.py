@@ -27,9 +27,10 @@ from shelter_roster.service_layer.ports import (
     ShelterDirectory,
 )
 from shelter_runtime.mongo import Document
+from shelter_testing.events import T0
 from shelter_text import fold_name
 
-from ..conftest import T0, FakeNumbering, FakeRosterEntries
+from ..conftest import FakeNumbering, FakeRosterEntries
 
 CheckIn = Callable[..., EvacueeCheckedIn]
 CheckOut = Callable[..., EvacueeCheckedOut]

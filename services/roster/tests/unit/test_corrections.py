@@ -20,8 +20,9 @@ from shelter_roster.service_layer.handlers import (
 )
 from shelter_roster.service_layer.views import entry, entry_history
 from shelter_runtime.mongo import Document
+from shelter_testing.events import T0
 
-from ..conftest import T0, FakeNumbering, FakeRosterEntries
+from ..conftest import FakeNumbering, FakeRosterEntries
 
 CheckIn = Callable[..., EvacueeCheckedIn]
 

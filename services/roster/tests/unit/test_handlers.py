@@ -19,9 +19,9 @@ from shelter_roster.domain.model import CheckInFacts, CheckOutFacts, EntryNumber
 from shelter_roster.service_layer.handlers import apply_shelter_event, apply_stay_event
 from shelter_roster.service_layer.views import entry
 from shelter_runtime.mongo import Document
+from shelter_testing.events import HOUSEHOLD
 
 from ..conftest import (
-    HOUSEHOLD,
     FakeNumbering,
     FakeRosterEntries,
     FakeShelterDirectory,

@@ -33,7 +33,9 @@ case "$name" in
   dev) offset=0 ;;
   test) offset=${TEST_PORT_OFFSET:-10000} ;;
   bench) offset=${BENCH_PORT_OFFSET:-20000} ;;
-  *) echo "unknown stack name: $name (dev, test or bench)" >&2; exit 2 ;;
+  # Extra test stacks (test-NAME) run beside the main one; each needs its own TEST_PORT_OFFSET.
+  test-*) offset=${TEST_PORT_OFFSET:?a test-NAME stack needs its own TEST_PORT_OFFSET} ;;
+  *) echo "unknown stack name: $name (dev, test, test-NAME or bench)" >&2; exit 2 ;;
 esac
 if [ "$offset" -ne 0 ]; then
   for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,17 +30,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[local_stack.Stack]:
-    """The running test stack; started here (and stopped after) when nobody started it."""
-    current = local_stack.describe("test")
+    """The running test stack; started here (and stopped after) when nobody started it.
+
+    `stack.sh with test-NAME --` runs the tests against its own stack (side-by-side work).
+    """
+    name = os.environ.get("STACK_NAME", "test")
+    if not name.startswith("test"):
+        name = "test"
+    current = local_stack.describe(name)
     started_here = False
     if not current.ready():
-        local_stack.start("test")
+        local_stack.start(name)
         started_here = True
         if not current.ready():
-            pytest.fail("the test stack did not become ready: see .stack/test/logs/stack.log")
+            pytest.fail(f"the {name} stack did not become ready: see .stack/{name}/logs/stack.log")
     yield current
     if started_here:
-        local_stack.stop("test")
+        local_stack.stop(name)
 
 
 @pytest.fixture(scope="session")

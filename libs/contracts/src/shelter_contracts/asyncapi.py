@@ -9,12 +9,18 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel
 
 from shelter_contracts.events import (
+    AuditRecorded,
+    DisasterClosed,
+    DisasterExported,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
+    EvacueeCorrected,
     Event,
     OccupancyChanged,
+    PersonalDataDeleted,
     ShelterClosed,
     ShelterDeleted,
     ShelterOpened,
@@ -22,11 +28,21 @@ from shelter_contracts.events import (
     ShelterTrainingModeChanged,
     ShelterUpdated,
 )
-from shelter_contracts.topics import EVACUEE_STAYS, OCCUPANCY, SHELTERS, Topic
+from shelter_contracts.kiosk import CardRead
+from shelter_contracts.topics import (
+    AUDIT,
+    CARD_READS,
+    DISASTER,
+    EVACUEE_CORRECTIONS,
+    EVACUEE_STAYS,
+    OCCUPANCY,
+    SHELTERS,
+    Topic,
+)
 
 DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "asyncapi.json"
 
-_PUBLISHED: tuple[tuple[Topic, type[Event]], ...] = (
+_PUBLISHED: tuple[tuple[Topic, type[Event] | type[BaseModel]], ...] = (
     (EVACUEE_STAYS, EvacueeCheckedIn),
     (EVACUEE_STAYS, EvacueeCheckedOut),
     (SHELTERS, ShelterRegistered),
@@ -36,6 +52,12 @@ _PUBLISHED: tuple[tuple[Topic, type[Event]], ...] = (
     (SHELTERS, ShelterTrainingModeChanged),
     (SHELTERS, ShelterDeleted),
     (OCCUPANCY, OccupancyChanged),
+    (AUDIT, AuditRecorded),
+    (EVACUEE_CORRECTIONS, EvacueeCorrected),
+    (CARD_READS, CardRead),
+    (DISASTER, DisasterClosed),
+    (DISASTER, PersonalDataDeleted),
+    (DISASTER, DisasterExported),
 )
 
 

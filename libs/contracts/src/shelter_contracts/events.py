@@ -135,6 +135,15 @@ class ShelterDeleted(ShelterEventBase):
     event_type: Literal["ShelterDeleted"] = "ShelterDeleted"
 
 
+#: Who registered a check-in or check-out (S10.8): a staff account id, `kiosk:<device token
+#: id>` for a card kiosk, or `evacuee` for the smartphone form. Never a name or a token.
+Actor = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+ACTOR_DESCRIPTION = (
+    "Who registered it: staff account id, `kiosk:<device token id>` or `evacuee` "
+    "(smartphone). Optional, added within schema version 1: older events lack it."
+)
+
+
 class EvacueeCheckedIn(Event):
     """An evacuee checked in at a shelter (入所, S12)."""
 
@@ -161,6 +170,11 @@ class EvacueeCheckedIn(Event):
     transferred_from: str | None = Field(
         default=None, description="Shelter the person moved from (転所), if this is a transfer"
     )
+    actor: Actor | None = Field(
+        default=None,
+        description=ACTOR_DESCRIPTION,
+        examples=["staff-01", "kiosk:k_3f2a", "evacuee"],
+    )
 
 
 class EvacueeCheckedOut(Event):
@@ -173,6 +187,11 @@ class EvacueeCheckedOut(Event):
     forced: bool = Field(default=False, description="Checked out by staff on the evacuee's behalf")
     transferred_to: str | None = Field(
         default=None, description="Shelter the person moved to (転所), if this is a transfer"
+    )
+    actor: Actor | None = Field(
+        default=None,
+        description=ACTOR_DESCRIPTION,
+        examples=["staff-01", "kiosk:k_3f2a", "evacuee"],
     )
 
 
@@ -206,3 +225,174 @@ ShelterEvent = Annotated[
     Field(discriminator="event_type"),
 ]
 OccupancyEvent = Annotated[OccupancyChanged, Field(discriminator="event_type")]
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+AuditWord = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
+
+
+class AuditRecorded(BaseModel):
+    """Something done that the audit trail keeps (S10.8): who, what, when, from where.
+
+    Published by every service on the audit topic and stored once (by `event_id`) by the auth
+    service, whose log download shows it. It names the target by its id only: never a
+    person's name, address, date of birth, phone, a password or a token. Not an `Event`:
+    many actions (settings, imports) concern no single shelter, so `shelter_id` is optional;
+    the Kafka key is the shelter id when there is one, else the producing service.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: Literal["AuditRecorded"] = "AuditRecorded"
+    event_id: UUID = Field(
+        default_factory=uuid4, description="Unique id; the audit store keeps an id once"
+    )
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, description="Schema version")
+    occurred_at: AwareDatetime = Field(description="When it happened (UTC)")
+    producer: str = Field(description="Service that recorded it", examples=["registration"])
+    action: AuditWord = Field(
+        description="What was done, `<object>.<verb>`", examples=["shelter.opened"]
+    )
+    outcome: AuditOutcome = AuditOutcome.SUCCESS
+    actor: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        default=None, description="Staff account, `kiosk:<token id>`, client id or `evacuee`"
+    )
+    actor_kind: Annotated[str, StringConstraints(max_length=20)] | None = Field(
+        default=None, description="staff, kiosk, integration or evacuee", examples=["staff"]
+    )
+    ip: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Client address as the gateway saw it (from where)"
+    )
+    target_type: AuditWord | None = Field(default=None, examples=["shelter", "roster_entry"])
+    target_id: Annotated[str, StringConstraints(max_length=128)] | None = Field(
+        default=None, description="Id of what was acted on (never personal data)"
+    )
+    shelter_id: ShelterId | None = None
+    details: dict[AuditWord, Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Ids, counts and field names only (which fields changed, not their values)",
+    )
+
+    @property
+    def key(self) -> str:
+        """The Kafka message key: the shelter concerned, else the producing service."""
+        return self.shelter_id or self.producer
+
+
+AuditEvent = Annotated[AuditRecorded, Field(discriminator="event_type")]
+
+
+class EvacueeCorrected(Event):
+    """Staff corrected what the statistics count of a stay (S11.1 edit): sex, date of birth.
+
+    Published by the roster after a correction; the highest `revision` of a stay wins, so
+    replays and any order of arrival give the same counts. Carries no personal data: the age
+    band (at check-in) and the sex only.
+    """
+
+    event_type: Literal["EvacueeCorrected"] = "EvacueeCorrected"
+    stay_id: UUID = Field(description="The stay of the corrected roster entry")
+    revision: int = Field(ge=1, description="The roster entry's revision after the correction")
+    age_band: AgeBand = Field(description="Age band at check-in from the corrected birth date")
+    sex: Sex
+    corrected_at: AwareDatetime
+
+
+CorrectionEvent = Annotated[EvacueeCorrected, Field(discriminator="event_type")]
+
+
+#: The Kafka key of every disaster event.
+DISASTER_KEY = "disaster"
+
+
+class DisasterEventBase(BaseModel):
+    """The envelope of the disaster's life-cycle events (災害, S10.3).
+
+    Not an `Event`: a disaster concerns every shelter, so there is no shelter id; the Kafka
+    key is always `DISASTER_KEY`, which keeps these events in one partition, in order.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID = Field(
+        default_factory=uuid4, description="Unique id; consumers ignore an id they have seen"
+    )
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, description="Schema version")
+    occurred_at: AwareDatetime = Field(description="When it happened (UTC)")
+    producer: str = Field(description="Service that published the event", examples=["registration"])
+    closure_id: UUID = Field(description="Id of the disaster closure this event belongs to")
+
+    @property
+    def key(self) -> str:
+        """The Kafka message key: one key, one partition, one order."""
+        return DISASTER_KEY
+
+
+class DisasterClosed(DisasterEventBase):
+    """An administrator declared the disaster over (災害収束, S10.3).
+
+    Every shelter was closed and the disaster's file exported before; each service that holds
+    personal data deletes it on this event and answers with `PersonalDataDeleted`. Delivered
+    at least once: a replay deletes again, harmlessly.
+    """
+
+    event_type: Literal["DisasterClosed"] = "DisasterClosed"
+    actor: Annotated[str, StringConstraints(min_length=1, max_length=80)] = Field(
+        description="Administrator account that closed the disaster", examples=["admin"]
+    )
+
+
+ServiceWord = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+
+
+class PersonalDataDeleted(DisasterEventBase):
+    """A service deleted the personal data it held, and counted what is left (S10.3).
+
+    `documents_remaining` is counted after the deletion, not assumed: 0 confirms it.
+    """
+
+    event_type: Literal["PersonalDataDeleted"] = "PersonalDataDeleted"
+    service: ServiceWord = Field(description="Service that deleted", examples=["roster"])
+    collections: tuple[Annotated[str, StringConstraints(max_length=120)], ...] = Field(
+        max_length=2000, description="Database collections emptied"
+    )
+    documents_deleted: int = Field(ge=0, description="Documents deleted by this run")
+    documents_remaining: int = Field(ge=0, description="Documents left in them, counted after")
+
+
+class DisasterExported(BaseModel):
+    """An administrator downloaded the disaster's file (災害記録の出力, S10.3) from the roster.
+
+    Registration keeps the latest and closes the disaster only after an export taken once the
+    last shelter closed: the file is the only record left after the deletion. Counts only, no
+    personal data. Not a `DisasterEventBase`: an export belongs to no closure yet.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: Literal["DisasterExported"] = "DisasterExported"
+    event_id: UUID = Field(
+        default_factory=uuid4, description="Unique id; consumers ignore an id they have seen"
+    )
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, description="Schema version")
+    occurred_at: AwareDatetime = Field(description="When the file was produced (UTC)")
+    producer: str = Field(description="Service that produced the file", examples=["roster"])
+    export_id: UUID = Field(description="Id of this export (its file name and audit record)")
+    entries: int = Field(ge=0, description="Roster entries in the file (training excluded)")
+    training_entries: int = Field(ge=0, description="Training entries, in a file of their own")
+    shelters: int = Field(ge=0, description="Shelters with entries in the file")
+
+    @property
+    def key(self) -> str:
+        """The Kafka message key: the disaster's, so it stays in order with the closure."""
+        return DISASTER_KEY
+
+
+DisasterEvent = Annotated[
+    DisasterClosed | PersonalDataDeleted | DisasterExported, Field(discriminator="event_type")
+]

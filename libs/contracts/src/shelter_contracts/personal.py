@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class Sex(StrEnum):
@@ -33,9 +34,9 @@ class EvacueePersonal(BaseModel):
     given_name_kana: OptionalText | None = Field(
         default=None, description="Given name in kana (メイ)", examples=["ハナコ"]
     )
-    address: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ] = Field(description="Home address (住所)", examples=["東京都千代田区千代田1-1"])
+    address: Address = Field(
+        description="Home address (住所)", examples=["東京都千代田区千代田1-1"]
+    )
     date_of_birth: date = Field(description="Date of birth (生年月日)", examples=["1950-04-01"])
     sex: Sex = Field(description="Sex (性別)")
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9-]{6,20}$")] | None = Field(

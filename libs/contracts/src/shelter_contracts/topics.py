@@ -1,6 +1,7 @@
 """The one catalogue of Kafka topics.
 
-Every topic is keyed by shelter id, so the events of one shelter keep their order.
+Every topic is keyed by shelter id, so the events of one shelter keep their order (the audit
+topic by the producing service when a record concerns no shelter).
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from shelter_contracts.events import OccupancyEvent, ShelterEvent, StayEvent
+from shelter_contracts.events import (
+    AuditEvent,
+    CorrectionEvent,
+    DisasterEvent,
+    OccupancyEvent,
+    ShelterEvent,
+    StayEvent,
+)
+from shelter_contracts.kiosk import KioskEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,4 +52,39 @@ OCCUPANCY = Topic(
     payload=TypeAdapter(OccupancyEvent),
 )
 
-CATALOGUE: tuple[Topic, ...] = (EVACUEE_STAYS, SHELTERS, OCCUPANCY)
+CARD_READS = Topic(
+    base_name="shelter.card-reads.v1",
+    description="ID cards read at shelter kiosks (カード読取, S1.3, S6.5), keyed by shelter id.",
+    payload=TypeAdapter(KioskEvent),
+)
+
+AUDIT = Topic(
+    base_name="shelter.audit.v1",
+    description="Audit records of every service for the auth service's audit trail (監査ログ, "
+    "S10.8), keyed by shelter id, or by the producing service when no shelter is concerned.",
+    payload=TypeAdapter(AuditEvent),
+)
+
+EVACUEE_CORRECTIONS = Topic(
+    base_name="shelter.evacuee-corrections.v1",
+    description="Staff corrections of what statistics count of a stay (sex, age band; 訂正, "
+    "S11.1), keyed by shelter id.",
+    payload=TypeAdapter(CorrectionEvent),
+)
+
+DISASTER = Topic(
+    base_name="shelter.disaster.v1",
+    description="The disaster's file exported, its closure (災害収束, S10.3) and each "
+    "service's confirmed deletion of personal data, all under one key (`disaster`), in order.",
+    payload=TypeAdapter(DisasterEvent),
+)
+
+CATALOGUE: tuple[Topic, ...] = (
+    EVACUEE_STAYS,
+    SHELTERS,
+    OCCUPANCY,
+    CARD_READS,
+    AUDIT,
+    EVACUEE_CORRECTIONS,
+    DISASTER,
+)

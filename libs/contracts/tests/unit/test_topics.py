@@ -7,7 +7,17 @@ import re
 
 import pytest
 
-from shelter_contracts.topics import CATALOGUE, EVACUEE_STAYS, OCCUPANCY, SHELTERS, Topic
+from shelter_contracts.topics import (
+    AUDIT,
+    CARD_READS,
+    CATALOGUE,
+    DISASTER,
+    EVACUEE_CORRECTIONS,
+    EVACUEE_STAYS,
+    OCCUPANCY,
+    SHELTERS,
+    Topic,
+)
 
 
 def test_a_topic_without_namespace_is_named_by_its_base_name() -> None:
@@ -26,7 +36,15 @@ def test_different_namespaces_give_different_names() -> None:
 
 
 def test_the_catalogue_holds_every_topic_with_unique_names() -> None:
-    assert set(CATALOGUE) == {EVACUEE_STAYS, SHELTERS, OCCUPANCY}
+    assert set(CATALOGUE) == {
+        EVACUEE_STAYS,
+        SHELTERS,
+        OCCUPANCY,
+        CARD_READS,
+        AUDIT,
+        EVACUEE_CORRECTIONS,
+        DISASTER,
+    }
     names = [topic.base_name for topic in CATALOGUE]
     assert len(names) == len(set(names))
 

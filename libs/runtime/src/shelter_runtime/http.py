@@ -1,8 +1,9 @@
-"""The FastAPI pieces every service shares: probes, JSON-only bodies, problem details."""
+"""The FastAPI pieces every service shares: probes, JSON-only bodies, problem details, ETags."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated
@@ -15,8 +16,16 @@ from shelter_runtime.problems import BodyLimitMiddleware, ProblemError, install_
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
-def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
-    """`/healthz`: the process answers. `/readyz`: every dependency (Kafka, database) answers."""
+def probes_router(
+    checks: dict[str, ReadinessCheck], reported: dict[str, ReadinessCheck] | None = None
+) -> APIRouter:
+    """`/healthz`: the process answers. `/readyz`: every dependency (Kafka, database) answers.
+
+    `reported` links are shown in `/readyz` but do not make the service unready: a link the
+    service rides out by itself (an outside broker it retries and resyncs) must not take every
+    replica out of the load balancer and stop the APIs that do not need it.
+    """
+    every = {**checks, **(reported or {})}
     router = APIRouter(tags=["probes"])
 
     @router.get("/healthz")
@@ -27,10 +36,10 @@ def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     @router.get("/readyz", responses={503: {"description": "A dependency is not reachable"}})
     async def readyz() -> JSONResponse:
         """Readiness: Kafka and the database answer."""
-        names = list(checks)
-        results = await asyncio.gather(*(checks[n]() for n in names))
+        names = list(every)
+        results = await asyncio.gather(*(every[n]() for n in names))
         status = {n: ("ok" if ok else "unreachable") for n, ok in zip(names, results, strict=True)}
-        ready = all(results)
+        ready = all(ok for n, ok in zip(names, results, strict=True) if n in checks)
         return JSONResponse(
             {"status": "ready" if ready else "not-ready", "checks": status},
             status_code=200 if ready else 503,
@@ -51,12 +60,30 @@ async def require_json(
 JsonBody = Depends(require_json)
 
 
+def etag_of(body: bytes) -> str:
+    """A strong entity tag of an answer's bytes (same bytes: same tag)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches_etag(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names `etag`.
+
+    The weak comparison RFC 9110 13.1.2 prescribes for If-None-Match: `W/"x"` matches `"x"`,
+    and `*` matches any current representation.
+    """
+    if not if_none_match:
+        return False
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in [t.removeprefix("W/") for t in tags]
+
+
 def create_app(
     *,
     title: str,
     version: str,
     routers: Sequence[APIRouter],
     checks: dict[str, ReadinessCheck],
+    reported_checks: dict[str, ReadinessCheck] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = 64 * 1024,
     root_path: str = "",
@@ -75,7 +102,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
-    app.include_router(probes_router(checks))
+    app.include_router(probes_router(checks, reported_checks))
     for router in routers:
         app.include_router(router)
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import ssl
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -116,3 +117,38 @@ def _admin_security(settings: ServiceSettings) -> dict[str, object]:
         "sasl_plain_password": settings.kafka_password,
         "ssl_context": ssl.create_default_context(cafile=settings.kafka_ssl_cafile),
     }
+
+
+class _Published(Protocol):
+    """An event of the contracts: what `publish_event` needs of it."""
+
+    @property
+    def event_type(self) -> str: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
+def _key_of(event: _Published) -> str:
+    """The event's Kafka key: its `key` (disaster, audit events), else its shelter id."""
+    key = getattr(event, "key", None)
+    if not isinstance(key, str):
+        key = getattr(event, "shelter_id", None)
+    if not isinstance(key, str):
+        raise TypeError(f"{event.event_type} has neither a key nor a shelter id")
+    return key
+
+
+async def publish_event(
+    broker: KafkaBroker, topic: Topic, namespace: str, event: _Published
+) -> None:
+    """Publish one event now, outside any outbox: for facts a consumer re-derives on retry.
+
+    The handler that publishes runs again if the publish fails (the consumer redelivers, or
+    the request fails), so nothing accepted is lost.
+    """
+    await broker.publish(
+        event.model_dump(mode="json"),
+        topic=topic.name(namespace),
+        key=_key_of(event).encode(),
+        headers={"event-type": event.event_type},
+    )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shelter_runtime.settings import ServiceSettings
 
@@ -63,6 +63,13 @@ async def set_once(
     return True
 
 
+#: The server's error code for an `_id` that is already taken.
+DUPLICATE_KEY = 11000
+
+#: Shards read or written side by side by one bulk operation (FerretDB on SQLite serialises
+#: writes: more only queue up).
+SHARD_CONCURRENCY = 4
+
 #: Shards of a large collection by default: at 100,000 documents about 800 in each.
 DEFAULT_SHARDS = 128
 
@@ -78,14 +85,25 @@ class ShardedCollection:
     """
 
     def __init__(
-        self, db: AsyncDatabase[Document], name: str, shards: int = DEFAULT_SHARDS
+        self,
+        db: AsyncDatabase[Document],
+        name: str,
+        shards: int = DEFAULT_SHARDS,
+        shard_key: Callable[[str], str] | None = None,
     ) -> None:
+        """`shard_key` picks the part of an `_id` that chooses the shard (default: all of it),
+        so ids sharing a prefix can live together and be read as one range."""
         self.name = name
+        self.database = db
         self._shards = [db[f"{name}_{n:03d}"] for n in range(shards)]
+        self._shard_key = shard_key or (lambda doc_id: doc_id)
+
+    def _index(self, doc_id: str) -> int:
+        return zlib.crc32(self._shard_key(doc_id).encode()) % len(self._shards)
 
     def of(self, doc_id: str) -> AsyncCollection[Document]:
         """The shard that holds (or will hold) the document with this `_id`."""
-        return self._shards[zlib.crc32(doc_id.encode()) % len(self._shards)]
+        return self._shards[self._index(doc_id)]
 
     def all(self) -> list[AsyncCollection[Document]]:
         return list(self._shards)
@@ -101,6 +119,89 @@ class ShardedCollection:
             return False
         return True
 
+    async def find_many(
+        self, doc_ids: Iterable[str], projection: Document | None = None
+    ) -> dict[str, Document]:
+        """The documents with these ids that exist: one query per shard touched."""
+        by_shard: dict[int, list[str]] = {}
+        for doc_id in dict.fromkeys(doc_ids):
+            by_shard.setdefault(self._index(doc_id), []).append(doc_id)
+        limit = asyncio.Semaphore(SHARD_CONCURRENCY)
+
+        async def find(index: int, ids: list[str]) -> list[Document]:
+            query = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
+            async with limit:
+                return await self._shards[index].find(query, projection).to_list()
+
+        found = await asyncio.gather(*(find(i, ids) for i, ids in by_shard.items()))
+        return {doc["_id"]: doc for docs in found for doc in docs}
+
+    async def update_many_by_id(self, updates: Mapping[str, Document]) -> None:
+        """Apply one update to each document (created when missing): one bulk write per shard.
+
+        Statements of a shard go in one round trip; an upsert that lost the race to create
+        its document (a duplicate `_id`) is applied again as a plain update.
+        """
+        by_shard: dict[int, list[str]] = {}
+        for doc_id in updates:
+            by_shard.setdefault(self._index(doc_id), []).append(doc_id)
+        limit = asyncio.Semaphore(SHARD_CONCURRENCY)
+
+        async def write(index: int, ids: list[str]) -> None:
+            shard = self._shards[index]
+            async with limit:
+                try:
+                    await shard.bulk_write(
+                        [UpdateOne({"_id": i}, updates[i], upsert=True) for i in ids],
+                        ordered=False,
+                    )
+                except BulkWriteError as error:
+                    errors = error.details.get("writeErrors", [])
+                    if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                        raise
+                    for e in errors:
+                        doc_id = ids[e["index"]]
+                        await shard.update_one({"_id": doc_id}, updates[doc_id])
+
+        await asyncio.gather(*(write(i, ids) for i, ids in by_shard.items()))
+
+    async def insert_many_once(self, docs: Sequence[Document]) -> set[str]:
+        """Insert every document whose `_id` is free: one round trip per shard touched.
+
+        Returns the ids inserted now; an id already taken (a replay) is skipped, not an error.
+        """
+        by_shard: dict[int, list[Document]] = {}
+        for doc in docs:
+            by_shard.setdefault(self._index(doc["_id"]), []).append(doc)
+
+        async def insert(index: int, group: list[Document]) -> set[str]:
+            try:
+                await self._shards[index].insert_many(group, ordered=False)
+            except BulkWriteError as error:
+                errors = error.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+                taken = {e["index"] for e in errors}
+                return {d["_id"] for i, d in enumerate(group) if i not in taken}
+            return {d["_id"] for d in group}
+
+        limit = asyncio.Semaphore(SHARD_CONCURRENCY)
+
+        async def limited(index: int, group: list[Document]) -> set[str]:
+            async with limit:
+                return await insert(index, group)
+
+        inserted = await asyncio.gather(*(limited(i, g) for i, g in by_shard.items()))
+        return set().union(*inserted)
+
+    async def ids_with_prefix(self, prefix: str, shard_key: str) -> list[str]:
+        """The ids that start with `prefix`, all kept in the shard of `shard_key` (one range
+        read of one shard)."""
+        shard = self._shards[zlib.crc32(shard_key.encode()) % len(self._shards)]
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        cursor = shard.find({"_id": {"$gte": prefix, "$lt": end}}, {"_id": 1})
+        return [doc["_id"] async for doc in cursor]
+
     async def find_all(
         self, query: Document, projection: Document | None = None
     ) -> AsyncIterator[Document]:
@@ -108,3 +209,7 @@ class ShardedCollection:
         for shard in self._shards:
             async for doc in shard.find(query, projection):
                 yield doc
+
+    async def count_documents(self, query: Document) -> int:
+        """The matching documents of every shard (a scan: for rare reads)."""
+        return sum([await shard.count_documents(query) for shard in self._shards])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +23,14 @@ class UnsafeSettingsError(Exception):
     text quotes the input settings, secrets included) and `except UnsafeSettingsError` would
     never match.
     """
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: The proxies trusted by default: the gateway on the same host (the local stack's nginx).
+LOOPBACK: tuple[IPNetwork, ...] = (
+    ipaddress.IPv4Network("127.0.0.0/8"),
+    ipaddress.IPv6Network("::1/128"),
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -75,6 +84,14 @@ class ServiceSettings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = None
 
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=LOOPBACK,
+        description=(
+            "CIDRs of the gateways in front of the service (JSON list, e.g. "
+            '["10.42.0.0/16"]): only their X-Forwarded-For hops are believed (audit addresses)'
+        ),
+    )
 
     @property
     def kafka_password(self) -> str:

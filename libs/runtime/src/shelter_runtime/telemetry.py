@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -15,8 +16,9 @@ from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
 
 from shelter_runtime.settings import ServiceSettings
 
@@ -53,6 +55,55 @@ def redact_query(span: trace.Span, _scope: object = None) -> None:
             span.set_attribute(key, REDACTED)
 
 
+def scrub_span(span: ReadableSpan) -> ReadableSpan:
+    """The span without exception messages, stack traces or status descriptions.
+
+    Error texts quote what failed: a duplicate-key error from the database quotes the key (a
+    folded name), a validation error the value it refused. Only the exception's type is kept,
+    which is what an operator needs to find the log line by trace id.
+    """
+    events = [
+        Event(
+            event.name,
+            {k: v for k, v in (event.attributes or {}).items() if k == "exception.type"},
+            event.timestamp,
+        )
+        if event.name == "exception"
+        else event
+        for event in span.events
+    ]
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class ScrubbingExporter(SpanExporter):
+    """Exports spans through `scrub_span`: no error text ever leaves the process."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self._inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self._inner.export([scrub_span(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)
+
+
 @dataclass(frozen=True, slots=True)
 class Telemetry:
     tracer_provider: TracerProvider
@@ -78,7 +129,7 @@ def configure_telemetry(settings: ServiceSettings, *extra_processors: SpanProces
     if endpoint:
         base = endpoint.rstrip("/")
         tracer_provider.add_span_processor(
-            BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{base}/v1/traces"))
+            BatchSpanProcessor(ScrubbingExporter(OTLPSpanExporter(endpoint=f"{base}/v1/traces")))
         )
         readers.append(
             PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{base}/v1/metrics"))

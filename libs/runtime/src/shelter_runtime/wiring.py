@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shelter_contracts.topics import Topic
-from shelter_runtime.http import create_app
+from shelter_runtime.http import ReadinessCheck, create_app
 from shelter_runtime.kafka import create_broker, ensure_topics, wait_for_kafka
 from shelter_runtime.mongo import Document, create_mongo_client, ping, service_database
 from shelter_runtime.security import Verifier, install_verifier
@@ -36,6 +36,10 @@ class ServiceParts:
     topics: list[Topic] = field(default_factory=list)
     on_startup: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: Closed after the background tasks stop, before the broker and the database client.
+    on_shutdown: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    #: Links shown by /readyz that do not make the service unready (see `probes_router`).
+    reported_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 
 def connect(settings: ServiceSettings, *span_processors: SpanProcessor) -> ServiceParts:
@@ -71,6 +75,8 @@ def build_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) 
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            for hook in parts.on_shutdown:
+                await hook()
             await parts.broker.stop()
             await parts.client.close()
             parts.telemetry.shutdown()
@@ -86,6 +92,7 @@ def build_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) 
         version="0.1.0",
         routers=routers,
         checks={"kafka": kafka_ready, "database": database_ready},
+        reported_checks=parts.reported_checks,
         lifespan=lifespan,
         max_body_bytes=parts.settings.max_request_body_bytes,
     )

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shelter_runtime.http import create_app, etag_of, matches_etag
 from shelter_runtime.problems import PROBLEM_MEDIA_TYPE, TYPE_BASE
 
 MAX_BODY_BYTES = 1024  # as in conftest.py
@@ -227,6 +228,25 @@ async def test_readyz_is_503_and_names_the_failing_check(
     assert response.headers["cache-control"] == "no-store"
 
 
+@pytest.mark.parametrize("link_up", [True, False])
+async def test_a_reported_link_is_shown_but_never_makes_the_service_unready(link_up: bool) -> None:
+    async def core() -> bool:
+        return True
+
+    async def link() -> bool:
+        return link_up
+
+    app = create_app(
+        title="t", version="0", routers=[], checks={"kafka": core}, reported_checks={"broker": link}
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200
+    state = "ok" if link_up else "unreachable"
+    assert response.json() == {"status": "ready", "checks": {"kafka": "ok", "broker": state}}
+
+
 async def test_a_route_may_set_its_own_cache_control(client: httpx.AsyncClient) -> None:
     response = await client.get("/cached")
     assert response.headers["cache-control"] == "max-age=60"
@@ -262,3 +282,17 @@ async def test_arbitrary_json_never_gives_a_server_error(app: FastAPI, body: Any
     assert response.status_code in {201, 413, 422}
     if response.status_code != 201:
         assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+
+
+def test_one_etag_helper_for_every_service() -> None:
+    """Strong tags of the bytes; If-None-Match compares weakly (RFC 9110 13.1.2)."""
+    tag = etag_of(b"{}")
+    assert tag.startswith('"') and tag.endswith('"')
+    assert tag == etag_of(b"{}") != etag_of(b"[]")
+    assert matches_etag(tag, tag)
+    assert matches_etag(f'"x", W/{tag}', tag)
+    assert matches_etag(f"W/{tag}", f"W/{tag}")
+    assert matches_etag(" * ", tag)
+    assert not matches_etag('"other"', tag)
+    assert not matches_etag(None, tag)
+    assert not matches_etag("", tag)

@@ -12,14 +12,19 @@ from fastapi import APIRouter
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from shelter_runtime.http import JsonBody, create_app
 from shelter_runtime.settings import ServiceSettings
-from shelter_runtime.telemetry import Telemetry, configure_telemetry, instrument_app
+from shelter_runtime.telemetry import (
+    ScrubbingExporter,
+    Telemetry,
+    configure_telemetry,
+    instrument_app,
+)
 
 SECRET = {"family_name": "山田", "given_name": "花子", "address": "東京都千代田区千代田1-1"}
 
@@ -88,3 +93,26 @@ async def test_a_request_is_recorded_without_its_body(
         for value in _attribute_values(span):
             for secret in SECRET.values():
                 assert secret not in value, (span.name, value)
+
+
+def test_exported_spans_keep_the_error_type_but_never_its_message() -> None:
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(ScrubbingExporter(exported)))
+    message = "E11000 duplicate key: { _id: 'やまだはなこ|1980-02-17' }"
+
+    def insert() -> None:
+        with provider.get_tracer("t").start_as_current_span("insert") as span:
+            span.add_event("kept", {"n": 1})
+            raise ValueError(message)
+
+    with pytest.raises(ValueError, match="duplicate"):
+        insert()
+
+    [span] = exported.get_finished_spans()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description is None
+    exception = next(e for e in span.events if e.name == "exception")
+    assert dict(exception.attributes or {}) == {"exception.type": "ValueError"}
+    assert [e.name for e in span.events] == ["kept", "exception"]
+    assert "やまだ" not in json.dumps(span.to_json())

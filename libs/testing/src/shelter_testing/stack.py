@@ -24,6 +24,8 @@ class Stack:
     kafka_bootstrap: str
     mongodb_uri: str
     topic_namespace: str
+    #: The stack's kiosk (edge/kiosk), bound to its demo shelter; "" for a stack without one.
+    kiosk_url: str = ""
 
     @property
     def spans_file(self) -> Path:
@@ -43,7 +45,8 @@ class Stack:
             return False
 
 
-def _variables(name: str) -> dict[str, str]:
+def variables(name: str) -> dict[str, str]:
+    """The stack's ports and folder (`stack.sh env NAME`, or the STACK_* variables it exported)."""
     if os.environ.get("STACK_NAME") == name and "STACK_KAFKA_PORT" in os.environ:
         prefix = "STACK_"
         return {k.removeprefix(prefix): v for k, v in os.environ.items() if k.startswith(prefix)}
@@ -54,7 +57,7 @@ def _variables(name: str) -> dict[str, str]:
 
 
 def describe(name: str = "test") -> Stack:
-    env = _variables(name)
+    env = variables(name)
     return Stack(
         name=name,
         directory=Path(env["DIR"]),
@@ -62,6 +65,7 @@ def describe(name: str = "test") -> Stack:
         kafka_bootstrap=f"127.0.0.1:{env['KAFKA_PORT']}",
         mongodb_uri=f"mongodb://127.0.0.1:{env['MONGO_PORT']}/",
         topic_namespace=env["KAFKA_TOPIC_NAMESPACE"],
+        kiosk_url=f"http://127.0.0.1:{env['KIOSK_PORT']}" if "KIOSK_PORT" in env else "",
     )
 
 

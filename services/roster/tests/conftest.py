@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
 from shelter_contracts.events import (
+    AuditRecorded,
     EvacueeCheckedIn,
     EvacueeCheckedOut,
     ShelterFacts,
@@ -50,9 +51,10 @@ from shelter_roster.domain.model import (
     EntryQuery,
     Presence,
     PublicQuery,
+    ToNumber,
 )
 from shelter_roster.domain.rate_limit import RateLimiter
-from shelter_roster.entrypoints import public, staff
+from shelter_roster.entrypoints import public, pull, staff
 from shelter_roster.entrypoints import settings as settings_routes
 from shelter_roster.service_layer.documents import check_in_fields, check_out_fields
 from shelter_runtime.http import create_app
@@ -108,6 +110,20 @@ class FakeRosterEntries:
         return self.entries.set_once(
             facts.stay_id, "checked_in_at", check_in_fields(facts, numbers)
         )
+
+    async def record_many(
+        self,
+        check_ins: Sequence[tuple[CheckInFacts, EntryNumbers]],
+        check_outs: Sequence[CheckOutFacts],
+    ) -> set[UUID]:
+        changed = set()
+        for facts, numbers in check_ins:
+            if await self.record_check_in(facts, numbers):
+                changed.add(facts.stay_id)
+        for out in check_outs:
+            if await self.record_check_out(out):
+                changed.add(out.stay_id)
+        return changed
 
     async def record_check_out(self, facts: CheckOutFacts) -> bool:
         return self.entries.set_once(facts.stay_id, "checked_out_at", check_out_fields(facts))
@@ -192,6 +208,20 @@ class FakeNumbering:
     def _next(self, counter: str) -> int:
         self.counters[counter] = self.counters.get(counter, 0) + 1
         return self.counters[counter]
+
+    async def number_many(
+        self, wanted: Sequence[ToNumber]
+    ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
+        return [
+            (
+                {s: await self.serial(w.shelter_id, s, w.training) for s in w.stay_ids},
+                {
+                    k: await self.household_number(w.shelter_id, k, w.training)
+                    for k in w.household_keys
+                },
+            )
+            for w in wanted
+        ]
 
     async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
         if stay_id not in self.serials:
@@ -351,6 +381,21 @@ def settings_store(
 # --- the HTTP API over fakes (unit tier) ----------------------------------------------------
 
 
+class RecordedAudit:
+    """The audit sink of the unit tests: what `record_audit` would have published (S10.8)."""
+
+    producer = "roster"
+
+    def __init__(self) -> None:
+        self.events: list[AuditRecorded] = []
+
+    async def record(self, event: AuditRecorded) -> None:
+        self.events.append(event)
+
+    def actions(self) -> list[str]:
+        return [e.action for e in self.events]
+
+
 class FakeRoster:
     """The roster app's routes over in-memory stores, without Kafka or a database."""
 
@@ -365,10 +410,11 @@ class FakeRoster:
             otel_exporter_otlp_endpoint=None,
         )
         self.limiter = RateLimiter(per_minute, window=60.0)
+        self.audit = RecordedAudit()
         self.app = create_app(
             title="roster (fakes)",
             version="test",
-            routers=[staff.router, public.router, settings_routes.router],
+            routers=[staff.router, public.router, settings_routes.router, pull.router],
             checks={},
         )
         state = self.app.state
@@ -377,6 +423,7 @@ class FakeRoster:
         state.shelters = self.shelters
         state.roster_settings = self.settings
         state.public_limiter = self.limiter
+        state.audit = self.audit
         self.issuer = TestIssuer()
         self.issuer.install(self.app, "roster")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -37,6 +37,7 @@ from shelter_runtime.settings import Environment
 from shelter_stats.adapters.mongo import (
     MongoStatistics,
     check_in_entry,
+    correction_entry,
     counts_document,
     profile_document,
     statistics_from,
@@ -44,7 +45,8 @@ from shelter_stats.adapters.mongo import (
 )
 from shelter_stats.bootstrap import bootstrap
 from shelter_stats.config import Settings
-from shelter_stats.domain.counting import count_stays
+from shelter_stats.domain.counting import StayCheckIn, StayCheckOut, StayCorrection, count_stays
+from shelter_stats.domain.history import HistoryPoint, oldest_kept
 from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
 from shelter_testing import Stack
 from shelter_testing.events import T0, check_in_event, check_out_event, personal
@@ -58,7 +60,9 @@ class FakeStatistics:
     def __init__(self) -> None:
         self.check_ins: dict[str, list[str]] = {}
         self.check_outs: dict[str, list[str]] = {}
+        self.corrections: dict[str, list[str]] = {}
         self.shelters: dict[str, Document] = {}
+        self.history_points: dict[str, dict[int, HistoryPoint]] = {}
 
     async def ensure_indexes(self) -> None:
         return None
@@ -89,6 +93,37 @@ class FakeStatistics:
     async def record_check_out(self, stay_id: UUID, shelter_id: str, at: datetime) -> bool:
         return self._add(self.check_outs, shelter_id, stay_id.hex)
 
+    async def record_stays(
+        self, check_ins: Sequence[StayCheckIn], check_outs: Sequence[StayCheckOut]
+    ) -> None:
+        for c in check_ins:
+            entry = check_in_entry(c.stay_id, c.training, c.age_band, c.sex, c.household_key)
+            self._add(self.check_ins, c.shelter_id, entry)
+        for o in check_outs:
+            self._add(self.check_outs, o.shelter_id, o.stay_id.hex)
+
+    async def record_corrections(self, corrections: Sequence[StayCorrection]) -> None:
+        for c in corrections:
+            entry = correction_entry(c.stay_id, c.revision, c.age_band, c.sex)
+            self._add(self.corrections, c.shelter_id, entry)
+
+    async def record_history(
+        self, points: Mapping[str, HistoryPoint], trim: Collection[str] = ()
+    ) -> None:
+        for shelter_id, point in points.items():
+            kept = self.history_points.setdefault(shelter_id, {})
+            kept[point.bucket] = point
+            if shelter_id in trim:
+                oldest = oldest_kept(point.bucket)
+                for bucket in [b for b in kept if b < oldest]:
+                    del kept[bucket]
+
+    async def history(self, shelter_id: str) -> list[HistoryPoint]:
+        points = sorted(self.history_points.get(shelter_id, {}).values(), key=lambda p: p.bucket)
+        if points:
+            points = [p for p in points if p.bucket >= oldest_kept(points[-1].bucket)]
+        return points
+
     async def record_shelter(self, shelter_id: str, profile: ShelterProfile) -> bool:
         current = self.shelters.setdefault(shelter_id, {"_id": shelter_id})
         if current.get("version", 0) >= profile.version:
@@ -99,7 +134,9 @@ class FakeStatistics:
     async def refresh(self, shelter_ids: Sequence[str]) -> list[ShelterStatistics]:
         for shelter_id in shelter_ids:
             tallies = stay_tallies(
-                self.check_ins.get(shelter_id, []), self.check_outs.get(shelter_id, [])
+                self.check_ins.get(shelter_id, []),
+                self.check_outs.get(shelter_id, []),
+                self.corrections.get(shelter_id, []),
             )
             tally = sum(t.arrived + t.left for t in tallies)
             current = self.shelters.setdefault(shelter_id, {"_id": shelter_id})

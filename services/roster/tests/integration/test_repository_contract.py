@@ -8,12 +8,17 @@ used by the unit tests behave like the adapters, documents included.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut
+from pymongo import AsyncMongoClient
+
+from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, EvacueeCorrected
+from shelter_contracts.personal import Sex
+from shelter_roster.adapters.corrections import CorrectionPublisher
+from shelter_roster.adapters.mongo import MongoRosterEntries
 from shelter_roster.domain.disclosure import AgeFormat, DisclosureSettings
-from shelter_roster.domain.model import EntryNumbers, EntryQuery, Presence, PublicQuery
+from shelter_roster.domain.model import EntryNumbers, EntryQuery, Presence, PublicQuery, ToNumber
 from shelter_roster.service_layer.documents import check_in_fields, check_out_fields
 from shelter_roster.service_layer.handlers import (
     apply_stay_event,
@@ -445,3 +450,114 @@ async def test_a_name_search_across_shelters_finds_stored_and_corrected_names(
     ]
     assert found == [here.stay_id, there.stay_id, renamed.stay_id]
     assert await listed(roster_store, EntryQuery(name=fold_name("佐藤"))) == []
+
+
+# --- batches (the stays consumer hands over many events at once) ------------------------------
+
+
+async def test_numbering_a_batch_gives_what_one_at_a_time_gives(
+    numbering_store: Numbering, shelter_id: str
+) -> None:
+    stays = [uuid4() for _ in range(5)]
+    a, b = "東京都千代田区1-1|やまだ", "a.b$c|x"  # any text may be a household key
+    other = f"{shelter_id}-x"
+    [(serials, households), (there, _)] = await numbering_store.number_many(
+        [
+            ToNumber(shelter_id, False, tuple(stays[:3]), (a, b, a)),
+            ToNumber(other, False, (stays[4],)),
+        ]
+    )
+    assert serials == {stays[0]: 1, stays[1]: 2, stays[2]: 3}
+    assert households == {a: 1, b: 2}
+    assert there == {stays[4]: 1}
+    [(again, _)] = await numbering_store.number_many(
+        [ToNumber(shelter_id, False, (stays[1], stays[3]))]
+    )
+    assert again == {stays[1]: 2, stays[3]: 4}
+    assert await numbering_store.serial(shelter_id, stays[2], False) == 3
+    assert await numbering_store.household_number(shelter_id, b, False) == 2
+    assert await numbering_store.serial(shelter_id, stays[0], True) == 1  # training apart
+
+
+async def test_a_batch_is_stored_once_in_any_cut_and_lists_its_stays(
+    roster_store: RosterEntries, check_in: CheckIn, check_out: CheckOut, shelter_id: str
+) -> None:
+    arrivals = [check_in(shelter_id, minute=m) for m in range(3)]
+    elsewhere = check_in(f"{shelter_id}-x", minute=5)
+    departure = check_out(shelter_id, arrivals[1].stay_id, minute=9)
+    numbered = [
+        (check_in_facts(e), EntryNumbers(serial=i + 1, household_number=1))
+        for i, e in enumerate([*arrivals, elsewhere])
+    ]
+    changed = await roster_store.record_many(numbered[:2], [check_out_facts(departure)])
+    assert changed == {arrivals[0].stay_id, arrivals[1].stay_id}
+    changed = await roster_store.record_many(numbered, [check_out_facts(departure)])
+    assert changed == {arrivals[2].stay_id, elsewhere.stay_id}
+    assert await roster_store.record_many(numbered, []) == set()
+
+    assert await listed(roster_store, in_shelter(shelter_id)) == [e.stay_id for e in arrivals]
+    present = await listed(roster_store, in_shelter(shelter_id, presence=Presence.PRESENT))
+    assert present == [arrivals[0].stay_id, arrivals[2].stay_id]
+    out = await listed(roster_store, in_shelter(shelter_id, presence=Presence.CHECKED_OUT))
+    assert out == [arrivals[1].stay_id]
+    doc = await roster_store.get(elsewhere.stay_id)
+    assert doc == check_in_document(elsewhere, serial=4)
+
+
+async def test_public_search_finds_batched_entries_and_names_corrected_by_staff(
+    roster_store: RosterEntries, check_in: CheckIn, shelter_id: str
+) -> None:
+    """S16.1 through the name keys: stored with a batch, kept up by corrections."""
+    first = check_in(shelter_id, minute=1, family_name="鈴木", given_name="一郎")
+    second = check_in(shelter_id, minute=2, family_name="鈴木", given_name="二郎")
+    numbers = EntryNumbers(serial=1, household_number=1)
+    await roster_store.record_many([(check_in_facts(e), numbers) for e in (first, second)], [])
+    doc = await roster_store.get(second.stay_id)
+    assert doc is not None
+    renamed = {**doc["personal"], "family_name": "斉藤"}
+    folded = {**doc["folded"], "family": fold_name("斉藤"), "family_kana": None}
+    edit: Document = {"at": T0, "actor": None, "changes": []}
+    assert await roster_store.correct(
+        second.stay_id, 0, {"personal": renamed, "folded": folded}, edit
+    )
+
+    async def search(family: str) -> list[UUID]:
+        query = PublicQuery(family_name=fold_name(family), given_name=None)
+        return [d["_id"] for d in await roster_store.search_public(query, limit=10)]
+
+    assert await search("鈴木") == [first.stay_id]
+    assert await search("斉藤") == [second.stay_id]
+
+
+async def test_a_stored_correction_is_published_once_with_its_age_band_and_sex(
+    mongo_client: AsyncMongoClient[Document], database_name: str, check_in: CheckIn, shelter_id: str
+) -> None:
+    """S11.1 to the statistics: the corrected sex and the age band at check-in, no birth date."""
+    store = MongoRosterEntries(mongo_client[database_name])
+    sent: list[EvacueeCorrected] = []
+
+    async def send(event: EvacueeCorrected) -> None:
+        sent.append(event)
+
+    publisher = CorrectionPublisher(store, send)
+    event = check_in(shelter_id)
+    await apply(event, store)
+    doc = await store.get(event.stay_id)
+    assert doc is not None
+    born = date(event.checked_in_at.year - 75, 1, 1)
+    personal = {**doc["personal"], "sex": "female", "date_of_birth": born.isoformat()}
+    fields = {"personal": personal, "folded": doc["folded"]}
+    edit: Document = {"at": T0, "actor": "staff-1", "changes": []}
+    assert await store.correct(event.stay_id, 0, fields, edit) is True
+    assert await store.correct(event.stay_id, 1, {"remarks": "x"}, edit) is True  # not counted
+
+    assert await publisher.publish_pending() == 1
+    [published] = sent
+    assert (published.stay_id, published.shelter_id, published.revision) == (
+        event.stay_id,
+        shelter_id,
+        1,
+    )
+    assert (published.sex, published.age_band) == (Sex.FEMALE, 70)
+    assert born.isoformat() not in published.model_dump_json()
+    assert await publisher.publish_pending() == 0  # the pointer is gone

@@ -16,7 +16,11 @@ from hypothesis import strategies as st
 
 from shelter_contracts.events import Channel, EvacueeCheckedIn, EvacueeCheckedOut
 from shelter_roster.domain.model import CheckInFacts, CheckOutFacts, EntryNumbers
-from shelter_roster.service_layer.handlers import apply_shelter_event, apply_stay_event
+from shelter_roster.service_layer.handlers import (
+    apply_shelter_event,
+    apply_stay_event,
+    apply_stay_events,
+)
 from shelter_roster.service_layer.views import entry
 from shelter_runtime.mongo import Document
 from shelter_testing.events import HOUSEHOLD
@@ -26,6 +30,7 @@ from ..conftest import (
     FakeRosterEntries,
     FakeShelterDirectory,
     make_check_in,
+    make_check_out,
     make_shelter_event,
 )
 
@@ -283,3 +288,57 @@ def test_household_numbers_follow_first_appearance_whatever_the_replays(
 
     first_seen = list(dict.fromkeys(households))
     assert numbers == [(i + 1, first_seen.index(k) + 1) for i, k in enumerate(households)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    households=st.lists(st.sampled_from(["a" * 32, "b" * 32, "c" * 32]), min_size=1, max_size=8),
+    cuts=st.lists(st.integers(min_value=0, max_value=20), max_size=4),
+    replays=st.lists(st.integers(min_value=0, max_value=7), max_size=6),
+    left=st.lists(st.integers(min_value=0, max_value=7), max_size=4),
+)
+def test_batches_give_the_entries_and_numbers_of_one_by_one_delivery(
+    households: list[str], cuts: list[int], replays: list[int], left: list[int]
+) -> None:
+    """S12: however the events are cut into batches, replays included, the roster is the same."""
+    import asyncio
+
+    shelters = ("13101-0001", "13101-0002")
+    events: list[EvacueeCheckedIn | EvacueeCheckedOut] = [
+        make_check_in(shelters[i % 2], minute=i, household_key=k, training=i % 3 == 2)
+        for i, k in enumerate(households)
+    ]
+    arrivals = list(events)
+    events += [arrivals[r] for r in replays if r < len(arrivals)]
+    events += [
+        make_check_out(arrivals[r].shelter_id, arrivals[r].stay_id, minute=30)
+        for r in left
+        if r < len(arrivals)
+    ]
+    bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
+
+    async def run(batched: bool) -> list[Document | None]:
+        store, numbering = FakeRosterEntries(), FakeNumbering()
+        if batched:
+            for start, end in itertools.pairwise(bounds):
+                if start < end:
+                    await apply_stay_events(events[start:end], store, numbering)
+        else:
+            for event in events:
+                await apply_stay_event(event, store, numbering)
+        return [await store.get(e.stay_id) for e in arrivals]
+
+    assert asyncio.run(run(batched=True)) == asyncio.run(run(batched=False))
+
+
+async def test_a_batch_reports_the_stays_it_changed_and_nothing_on_replay(
+    check_in: CheckIn, check_out: CheckOut, fake_numbering: FakeNumbering, shelter_id: str
+) -> None:
+    arrival = check_in(shelter_id, minute=1)
+    departure = check_out(shelter_id, arrival.stay_id, minute=2)
+    store = FakeRosterEntries()
+    batch: list[EvacueeCheckedIn | EvacueeCheckedOut] = [arrival, arrival, departure]
+    assert await apply_stay_events(batch, store, fake_numbering) == {arrival.stay_id}
+    assert await apply_stay_events(batch, store, fake_numbering) == set()
+    doc = await store.get(arrival.stay_id)
+    assert doc is not None and doc["serial"] == 1 and "checked_out_at" in doc

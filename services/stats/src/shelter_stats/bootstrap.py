@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import SpanProcessor
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterEventBase
-from shelter_contracts.topics import EVACUEE_STAYS, OCCUPANCY, SHELTERS
-from shelter_runtime.consumer import subscribe
+from shelter_contracts.events import (
+    EvacueeCheckedIn,
+    EvacueeCheckedOut,
+    EvacueeCorrected,
+    ShelterEventBase,
+)
+from shelter_contracts.topics import EVACUEE_CORRECTIONS, EVACUEE_STAYS, OCCUPANCY, SHELTERS
+from shelter_runtime.consumer import subscribe, subscribe_batch
 from shelter_runtime.wiring import build_app, connect
 from shelter_stats.adapters.kafka import KafkaOccupancySender
 from shelter_stats.adapters.mongo import MongoStatistics
 from shelter_stats.config import Settings
 from shelter_stats.domain.model import ShelterStatistics
+from shelter_stats.entrypoints import history as history_routes
 from shelter_stats.entrypoints.http import StatsApi, router
 from shelter_stats.service_layer.coalescing import Coalescer
 from shelter_stats.service_layer.feed import LiveFeed
-from shelter_stats.service_layer.handlers import apply_shelter_event, apply_stay_event
+from shelter_stats.service_layer.handlers import (
+    apply_correction_events,
+    apply_shelter_event,
+    apply_stay_events,
+)
+from shelter_stats.service_layer.history import HistoryRecorder
 from shelter_stats.service_layer.occupancy import OccupancyNotifier
 from shelter_stats.service_layer.refresher import StatisticsRefresher
 
@@ -53,22 +65,32 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
         settings.crowding_thresholds,
         clock=time.monotonic,
     )
+    history = HistoryRecorder(stats)
     refresher = StatisticsRefresher(
-        stats, [feed.publish, occupancy.offer], batch_size=settings.refresh_batch_size
+        stats,
+        [feed.publish, occupancy.offer, history.offer],
+        batch_size=settings.refresh_batch_size,
     )
 
-    async def on_stay_event(event: EvacueeCheckedIn | EvacueeCheckedOut) -> None:
-        await apply_stay_event(event, stats, refresher)
+    async def on_stay_events(events: Sequence[EvacueeCheckedIn | EvacueeCheckedOut]) -> None:
+        await apply_stay_events(events, stats, refresher)
+
+    async def on_corrections(events: Sequence[EvacueeCorrected]) -> None:
+        await apply_correction_events(events, stats, refresher)
 
     async def on_shelter_event(event: ShelterEventBase) -> None:
         await apply_shelter_event(event, stats, refresher)
 
-    subscribe(parts, EVACUEE_STAYS, on_stay_event)
+    # In batches: one write per shelter for a batch (see adapters.mongo), one trace per event.
+    subscribe_batch(parts, EVACUEE_STAYS, on_stay_events)
+    subscribe_batch(parts, EVACUEE_CORRECTIONS, on_corrections)
     subscribe(parts, SHELTERS, on_shelter_event)
     parts.topics.append(OCCUPANCY)
-    parts.background += [refresher.run, occupancy.run]
+    parts.background += [refresher.run, occupancy.run, history.run]
 
-    app = build_app(parts, title="Shelter check-in: statistics", routers=[router])
+    app = build_app(
+        parts, title="Shelter check-in: statistics", routers=[router, history_routes.router]
+    )
     app.state.stats_api = StatsApi(
         stats=stats,
         feed=feed,

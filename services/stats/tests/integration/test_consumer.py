@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from shelter_contracts.events import (
     EvacueeCheckedIn,
     EvacueeCheckedOut,
+    EvacueeCorrected,
     Event,
     OccupancyChanged,
     ShelterDeleted,
@@ -26,7 +27,7 @@ from shelter_contracts.events import (
     ShelterOpened,
 )
 from shelter_contracts.personal import Sex
-from shelter_contracts.topics import EVACUEE_STAYS, OCCUPANCY, SHELTERS, Topic
+from shelter_contracts.topics import EVACUEE_CORRECTIONS, EVACUEE_STAYS, OCCUPANCY, SHELTERS, Topic
 from shelter_testing import Stack, eventually
 
 from ..conftest import SseStream
@@ -254,3 +255,38 @@ async def test_unknown_shelter_has_zero_counts_and_bad_ids_are_refused(
     refused = await stats_api.get("/shelters/-leading-dash")
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_correction_from_the_roster_moves_the_stay_to_its_new_sex_and_age_band(
+    stats_api: httpx.AsyncClient,
+    kafka_producer: KafkaBroker,
+    namespace: str,
+    shelter_id: str,
+    check_in: CheckIn,
+) -> None:
+    """S11.1: staff correct sex and birth date; the highest revision counts, in any order."""
+    arrival = check_in(shelter_id, minute=1, age_band=40, sex=Sex.MALE)
+
+    def corrected(revision: int, age_band: int, sex: Sex) -> EvacueeCorrected:
+        return EvacueeCorrected(
+            occurred_at=arrival.occurred_at,
+            shelter_id=shelter_id,
+            producer="roster",
+            stay_id=arrival.stay_id,
+            revision=revision,
+            age_band=age_band,
+            sex=sex,
+            corrected_at=arrival.occurred_at,
+        )
+
+    second, first = corrected(2, 70, Sex.FEMALE), corrected(1, 30, Sex.OTHER)
+    # The corrections arrive first, the later revision before the earlier one, and twice.
+    for event in (second, first, second):
+        await publish(kafka_producer, namespace, EVACUEE_CORRECTIONS, event)
+    await publish(kafka_producer, namespace, EVACUEE_STAYS, arrival)
+
+    body = await counts_once(stats_api, shelter_id, lambda c: c["checked_in"] == 1)
+    body = await counts_once(stats_api, shelter_id, lambda c: c["female"] == 1)
+    assert (body["present"], body["male"], body["female"], body["other"]) == (1, 0, 1, 0)
+    assert body["age_bands"]["70"] == 1
+    assert sum(body["age_bands"].values()) == 1

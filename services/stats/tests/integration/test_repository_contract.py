@@ -20,6 +20,7 @@ from shelter_contracts.events import (
 )
 from shelter_contracts.personal import Sex
 from shelter_stats.domain.counting import AGE_BANDS, Counts
+from shelter_stats.domain.history import BUCKET_SECONDS, BUCKETS_KEPT, HistoryPoint
 from shelter_stats.domain.model import ShelterStatistics
 from shelter_stats.service_layer.handlers import apply_shelter_event, apply_stay_event
 from shelter_stats.service_layer.ports import Statistics
@@ -247,3 +248,24 @@ async def test_a_recount_is_idempotent(
     first = await recount(stats_store, shelter_id)
     assert await recount(stats_store, shelter_id) == first
     assert first.occupancy_rate == 0.25
+
+
+async def test_history_keeps_the_latest_point_per_bucket_within_the_window(
+    stats_store: Statistics, shelter_id: str
+) -> None:
+    start = 1_795_600_000 - 1_795_600_000 % BUCKET_SECONDS
+    await stats_store.record_history({shelter_id: HistoryPoint(start, 1, 1, 0)}, trim={shelter_id})
+    await stats_store.record_history({shelter_id: HistoryPoint(start, 3, 2, 0)})
+    later = start + 2 * BUCKET_SECONDS
+    await stats_store.record_history({shelter_id: HistoryPoint(later, 2, 2, 1)}, trim={shelter_id})
+    assert await stats_store.history(shelter_id) == [
+        HistoryPoint(start, 3, 2, 0),
+        HistoryPoint(later, 2, 2, 1),
+    ]
+    beyond = start + BUCKETS_KEPT * BUCKET_SECONDS  # `start` falls out of the window
+    await stats_store.record_history({shelter_id: HistoryPoint(beyond, 0, 0, 3)}, trim={shelter_id})
+    assert await stats_store.history(shelter_id) == [
+        HistoryPoint(later, 2, 2, 1),
+        HistoryPoint(beyond, 0, 0, 3),
+    ]
+    assert await stats_store.history("nowhere") == []

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from shelter_contracts.events import (
     EvacueeCheckedIn,
     EvacueeCheckedOut,
+    EvacueeCorrected,
     ShelterClosed,
     ShelterDeleted,
     ShelterEventBase,
@@ -24,9 +25,14 @@ from shelter_contracts.events import (
 from shelter_contracts.personal import Sex
 from shelter_stats.domain.counting import AGE_BANDS
 from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
-from shelter_stats.service_layer.handlers import apply_shelter_event, apply_stay_event
+from shelter_stats.service_layer.handlers import (
+    apply_correction_events,
+    apply_shelter_event,
+    apply_stay_event,
+)
 from shelter_stats.service_layer.ports import Statistics
 from shelter_stats.service_layer.refresher import StatisticsRefresher
+from shelter_testing.events import T0
 
 CheckIn = Callable[..., EvacueeCheckedIn]
 CheckOut = Callable[..., EvacueeCheckedOut]
@@ -163,12 +169,15 @@ SHELTER_KINDS: Sequence[type[ShelterEventBase]] = (
     ShelterDeleted,
 )
 
-Delivery = EvacueeCheckedIn | EvacueeCheckedOut | ShelterEventBase
+Delivery = EvacueeCheckedIn | EvacueeCheckedOut | ShelterEventBase | EvacueeCorrected
 
 
 async def deliver(event: Delivery, refresher: StatisticsRefresher, store: Statistics) -> bool:
     if isinstance(event, ShelterEventBase):
         applied = await apply_shelter_event(event, store, refresher)
+    elif isinstance(event, EvacueeCorrected):
+        await apply_correction_events([event], store, refresher)
+        applied = False
     else:
         applied = await apply_stay_event(event, store, refresher)
     await refresher.refresh_dirty()
@@ -197,6 +206,7 @@ async def test_any_order_with_replays_counts_like_each_event_once_in_order(
     new_fake_stats: Callable[[], Statistics],
 ) -> None:
     distinct: list[Delivery] = []
+    effective: list[StayPlan] = []  # each stay as counted after its corrections
     for n, plan in enumerate(stays):
         stay_id = UUID(int=n + 1)
         if plan.checked_in:
@@ -215,6 +225,28 @@ async def test_any_order_with_replays_counts_like_each_event_once_in_order(
             check_out(SHELTER, stay_id, minute=60 + 10 * k + n, forced=k > 0)
             for k in range(plan.check_outs)
         ]
+        # Staff corrections of sex and birth date (S11.1): the highest revision counts.
+        fixes = data.draw(
+            st.lists(
+                st.tuples(st.sampled_from(range(0, 100, 10)), st.sampled_from(Sex)), max_size=2
+            )
+        )
+        for revision, (age_band, sex) in enumerate(fixes, start=1):
+            distinct.append(
+                EvacueeCorrected(
+                    occurred_at=T0,
+                    shelter_id=SHELTER,
+                    producer="roster",
+                    stay_id=stay_id,
+                    revision=revision,
+                    age_band=age_band,
+                    sex=sex,
+                    corrected_at=T0,
+                )
+            )
+        if fixes:
+            plan = plan._replace(age_band=fixes[-1][0], sex=fixes[-1][1])
+        effective.append(plan)
     for version, facts in enumerate(shelters, start=1):
         distinct.append(
             shelter_event(
@@ -238,14 +270,14 @@ async def test_any_order_with_replays_counts_like_each_event_once_in_order(
     applied_stay_facts = 0
     for event in deliveries:
         applied = await deliver(event, refresher, shuffled)
-        applied_stay_facts += applied and not isinstance(event, ShelterEventBase)
+        applied_stay_facts += applied and isinstance(event, EvacueeCheckedIn | EvacueeCheckedOut)
         assert_invariants(await shuffled.statistics(SHELTER))
 
     final = await shuffled.statistics(SHELTER)
     assert final == await in_order.statistics(SHELTER)
     # The same from the plan alone: real stays checked in, those of them gone, who is left.
     real = [p for p in stays if p.checked_in and not p.training]
-    here = [p for p in real if p.check_outs == 0]
+    here = [p for p in effective if p.checked_in and not p.training and p.check_outs == 0]
     counts = final.counts
     assert (counts.checked_in, counts.checked_out) == (len(real), len(real) - len(here))
     assert counts.households == len({p.household for p in here})

@@ -40,14 +40,15 @@ are left behind.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -60,14 +61,23 @@ from shelter_roster.domain.model import (
     EntryQuery,
     Presence,
     PublicQuery,
+    ToNumber,
 )
 from shelter_roster.service_layer.documents import check_in_fields, check_out_fields
 from shelter_runtime.mongo import Document, ShardedCollection
 
+log = logging.getLogger(__name__)
+
 #: Shards of the per-shelter listings (about 60 shelters in each at 1,000 shelters).
-LISTING_SHARDS = 16
+LISTING_SHARDS = 128
 #: Concurrent reads while putting entries together.
 READ_CONCURRENCY = 32
+#: Shards of the public-search name keys (all documents of one key in one shard).
+NAME_KEY_SHARDS = 128
+#: Entries read at a time while a public search collects its results.
+PUBLIC_READ_CHUNK = 50
+#: Shards of the numbering documents (two per shelter: real and training).
+NUMBERING_SHARDS = 128
 
 
 def entry_matches(doc: Document, query: EntryQuery) -> bool:
@@ -148,6 +158,23 @@ def _order(doc: Document) -> tuple[datetime, int]:
     return at, stay_id.int
 
 
+def name_keys(folded: Document) -> set[str]:
+    """The public-search keys of folded names: `f:` family name, `g:` given name, each as
+    written and in kana (a query matches either)."""
+    tagged = (("f", "family"), ("f", "family_kana"), ("g", "given"), ("g", "given_kana"))
+    return {f"{tag}:{folded[field]}" for tag, field in tagged if folded.get(field)}
+
+
+def _name_key_of(doc_id: str) -> str:
+    # `<key>|<check-in ms>|<stay id>`: the key may hold anything, the other two never a `|`.
+    return doc_id.rsplit("|", 2)[0]
+
+
+def name_documents(stay_id: str, at: datetime, folded: Document) -> list[Document]:
+    ms = round(at.timestamp() * 1000)
+    return [{"_id": f"{key}|{ms:013d}|{stay_id}"} for key in sorted(name_keys(folded))]
+
+
 def listing_entry(at: datetime, training: bool, stay_id: str) -> str:
     return f"{round(at.timestamp() * 1000)}|{int(training)}|{stay_id}"
 
@@ -160,6 +187,11 @@ class MongoRosterEntries:
         self.check_outs = ShardedCollection(db, "check_outs")
         self.corrections = ShardedCollection(db, "corrections")
         self.listings = ShardedCollection(db, "shelter_entries", LISTING_SHARDS)
+        self.names = ShardedCollection(db, "name_keys", NAME_KEY_SHARDS, _name_key_of)
+        #: Corrections not yet published for statistics (a small collection, one shard).
+        self.pending_corrections = ShardedCollection(db, "corrections_pending", 1)
+        #: Called after a correction was stored (wakes the publisher).
+        self.on_corrected: Callable[[], None] | None = None
 
     async def ensure_indexes(self) -> None:
         return None  # every read and write that must be fast is by `_id`
@@ -178,12 +210,51 @@ class MongoRosterEntries:
             return False  # the first check-in of a stay stands; not listed twice either
         listed = listing_entry(facts.checked_in_at, facts.training, stay_id)
         await self._list(facts.shelter_id, "in", [listed])
-        return await self.check_ins.insert_once({"_id": stay_id, **check_in_fields(facts, numbers)})
+        doc = check_in_fields(facts, numbers)
+        if not facts.training:
+            await self.names.insert_many_once(
+                name_documents(stay_id, facts.checked_in_at, doc["folded"])
+            )
+        return await self.check_ins.insert_once({"_id": stay_id, **doc})
 
     async def record_check_out(self, facts: CheckOutFacts) -> bool:
         stay_id = str(facts.stay_id)
         await self._list(facts.shelter_id, "out", [stay_id])
         return await self.check_outs.insert_once({"_id": stay_id, **check_out_fields(facts)})
+
+    async def record_many(
+        self,
+        check_ins: Sequence[tuple[CheckInFacts, EntryNumbers]],
+        check_outs: Sequence[CheckOutFacts],
+    ) -> set[UUID]:
+        """A batch: one listing update per shelter, one insert per shard (see above)."""
+        listed: dict[str, dict[str, list[str]]] = {}
+        for facts, _ in check_ins:
+            entry = listing_entry(facts.checked_in_at, facts.training, str(facts.stay_id))
+            listed.setdefault(facts.shelter_id, {"in": [], "out": []})["in"].append(entry)
+        for out in check_outs:
+            listed.setdefault(out.shelter_id, {"in": [], "out": []})["out"].append(str(out.stay_id))
+        await self.listings.update_many_by_id(
+            {
+                shelter_id: {"$addToSet": {f: {"$each": v} for f, v in fields.items() if v}}
+                for shelter_id, fields in listed.items()
+            }
+        )
+        docs = [{"_id": str(f.stay_id), **check_in_fields(f, n)} for f, n in check_ins]
+        names = [
+            name
+            for doc in docs
+            if doc.get("training") is not True
+            for name in name_documents(doc["_id"], doc["checked_in_at"], doc["folded"])
+        ]
+        arrived, left, _ = await asyncio.gather(
+            self.check_ins.insert_many_once(docs),
+            self.check_outs.insert_many_once(
+                [{"_id": str(o.stay_id), **check_out_fields(o)} for o in check_outs]
+            ),
+            self.names.insert_many_once(names),
+        )
+        return {UUID(stay_id) for stay_id in arrived | left}
 
     async def _corrections(self, stay_id: str) -> list[Document]:
         found: list[Document] = []
@@ -225,7 +296,18 @@ class MongoRosterEntries:
     async def _listed(self, query: EntryQuery, shelter_id: str) -> list[tuple[str, bool, bool]]:
         """The shelter's stays of the query's mode and presence, in roster order, as
         (stay id, checked out, maybe corrected)."""
-        listing = await self.listings.find_one(shelter_id) or {}
+        rows = await self._rows(await self.listings.find_one(shelter_id) or {}, query)
+        return [(stay_id, out, True) for _, _, stay_id, out in sorted(rows)]
+
+    async def _listed_everywhere(self, query: EntryQuery) -> list[tuple[str, bool, bool]]:
+        """As `_listed`, for every shelter: one read of each listing shard (a few thousand
+        small documents at 1,000 shelters), never of the entries themselves."""
+        rows = []
+        async for listing in self.listings.find_all({}):
+            rows += await self._rows(listing, query)
+        return [(stay_id, out, True) for _, _, stay_id, out in sorted(rows)]
+
+    async def _rows(self, listing: Document, query: EntryQuery) -> list[tuple[int, int, str, bool]]:
         out = set(listing.get("out") or [])
         seen: dict[str, tuple[int, bool]] = {}
         doubtful: set[str] = set()
@@ -249,9 +331,8 @@ class MongoRosterEntries:
                 continue
             if query.presence is Presence.CHECKED_OUT and stay_id not in out:
                 continue
-            rows.append((at, UUID(stay_id).int, stay_id))
-        rows.sort()
-        return [(stay_id, stay_id in out, True) for _, _, stay_id in rows]
+            rows.append((at, UUID(stay_id).int, stay_id, stay_id in out))
+        return rows
 
     async def _scan(self, query: EntryQuery) -> list[Document]:
         """Every matching entry, read by scanning (queries across all shelters): one pass over
@@ -302,13 +383,17 @@ class MongoRosterEntries:
 
     @staticmethod
     def _needs_documents(query: EntryQuery) -> bool:
-        return query.shelter_id is None or bool(query.name) or query.status_item is not None
+        return bool(query.name) or query.status_item is not None
+
+    async def _listed_for(self, query: EntryQuery) -> list[tuple[str, bool, bool]]:
+        if query.shelter_id is None:
+            return await self._listed_everywhere(query)
+        return await self._listed(query, query.shelter_id)
 
     async def find(self, query: EntryQuery, limit: int, skip: int) -> list[Document]:
         if self._needs_documents(query):
             return (await self._matching(query))[skip : skip + limit]
-        assert query.shelter_id is not None
-        page = (await self._listed(query, query.shelter_id))[skip : skip + limit]
+        page = (await self._listed_for(query))[skip : skip + limit]
         # A listed stay whose check-in is not stored yet (a crash between the two writes,
         # repaired by the redelivery) is skipped.
         return [d for d in await self._entries(page) if entry_matches(d, query)]
@@ -316,27 +401,31 @@ class MongoRosterEntries:
     async def count(self, query: EntryQuery) -> int:
         if self._needs_documents(query):
             return len(await self._matching(query))
-        assert query.shelter_id is not None
-        return len(await self._listed(query, query.shelter_id))
+        return len(await self._listed_for(query))
 
     async def search_public(self, query: PublicQuery, limit: int) -> list[Document]:
-        # Scans: names corrected by staff are in `corrections`, the others in `check_ins`.
-        ids = {
-            str(d["_id"])
-            async for d in self.check_ins.find_all(
-                {"training": {"$ne": True}, **public_names_filter(query, "")}, {"_id": 1}
-            )
-        }
-        ids.update(
-            [
-                d["stay_id"]
-                async for d in self.corrections.find_all(
-                    public_names_filter(query, "fields."), {"stay_id": 1}
-                )
-            ]
-        )
-        docs = await self._entries((stay_id, True, True) for stay_id in ids)
-        return sorted((d for d in docs if public_matches(d, query)), key=_order)[:limit]
+        """Candidates from the name keys (one range read of one shard per name given), oldest
+        check-in first, read and checked a few at a time until `limit` are found."""
+        sides = [f"f:{query.family_name}" if query.family_name else None]
+        sides.append(f"g:{query.given_name}" if query.given_name else None)
+        candidates: set[tuple[int, int, str]] | None = None
+        for key in filter(None, sides):
+            found = set()
+            for doc_id in await self.names.ids_with_prefix(f"{key}|", key):
+                _, ms, stay_id = doc_id.rsplit("|", 2)
+                found.add((int(ms), UUID(stay_id).int, stay_id))
+            candidates = found if candidates is None else candidates & found
+        if candidates is None:
+            raise ValueError("a public search needs a family or given name")
+        ordered = [stay_id for _, _, stay_id in sorted(candidates)]
+        results: list[Document] = []
+        for start in range(0, len(ordered), PUBLIC_READ_CHUNK):
+            chunk = ordered[start : start + PUBLIC_READ_CHUNK]
+            docs = await self._entries((stay_id, True, True) for stay_id in chunk)
+            results += sorted((d for d in docs if public_matches(d, query)), key=_order)
+            if len(results) >= limit:
+                break
+        return results[:limit]
 
     async def correct(self, stay_id: UUID, revision: int, fields: Document, edit: Document) -> bool:
         doc = await self.get(stay_id)
@@ -344,68 +433,101 @@ class MongoRosterEntries:
         if doc is None or "checked_in_at" not in doc or doc.get("revision", 0) != revision:
             return False
         key = str(stay_id)
-        return await self.corrections.insert_once(
+        folded = fields.get("folded")
+        if folded and doc.get("training") is not True:
+            # Before the correction: a key without its correction only costs a check.
+            await self.names.insert_many_once(name_documents(key, doc["checked_in_at"], folded))
+        correction_id = f"{key}#{revision + 1}"
+        if "personal" in fields:
+            # Statistics count sex and age band: point the publisher at the correction first
+            # (adapters.corrections), so a crash after the insert loses no event.
+            await self.pending_corrections.insert_many_once(
+                [{"_id": correction_id, "at": datetime.now(UTC)}]
+            )
+        written = await self.corrections.insert_once(
             {
-                "_id": f"{key}#{revision + 1}",
+                "_id": correction_id,
                 "stay_id": key,
                 "revision": revision + 1,
                 "fields": fields,
                 "edit": edit,
             },
         )
+        if written and self.on_corrected is not None:
+            self.on_corrected()
+        return written
 
     async def history(self, stay_id: UUID) -> list[Document]:
         return [c["edit"] for c in await self._corrections(str(stay_id))]
 
 
 class MongoNumbering:
-    """Counters (`$inc` with upsert); serials per stay and numbers per household (first
-    insert wins, so a number once given is never replaced). Sharded by `_id` (see
-    ShardedCollection): serials and households grow with the stays."""
+    """One numbering document per shelter and mode, `_id` = `<mode>|<shelter id>`:
+    `serial` and `household` (the last numbers given), `stays` (stay id hex -> serial) and
+    `households` (digest of the household key -> number). Numbering a batch reads the document
+    once and writes it once (`$inc` the counters, `$set` the new numbers), so a replay draws
+    nothing and gets the same numbers; the documents of a batch are read with one query and
+    written with one bulk write per shard. Only the stays consumer numbers, and Kafka hands it
+    a shelter's events one batch at a time, so the read-then-write never races; the documented
+    exception is a consumer-group rebalance while a batch is being applied, where two writers
+    may give the same number twice. Sharded by `_id` (see ShardedCollection)."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.counters = ShardedCollection(db, "counters", LISTING_SHARDS)
-        self.serials = ShardedCollection(db, "serials")
-        self.households = ShardedCollection(db, "households")
+        self.documents = ShardedCollection(db, "numbering", NUMBERING_SHARDS)
 
-    async def _next(self, counter: str) -> int:
-        for _ in range(2):
-            try:
-                doc = await self.counters.of(counter).find_one_and_update(
-                    {"_id": counter},
-                    {"$inc": {"value": 1}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
+    async def number_many(
+        self, wanted: Sequence[ToNumber]
+    ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
+        doc_ids = [f"{_mode(w.training)}|{w.shelter_id}" for w in wanted]
+        if len(set(doc_ids)) != len(doc_ids):
+            raise ValueError("one request per shelter and mode")
+        docs = await self.documents.find_many(doc_ids)
+        updates: dict[str, Document] = {}
+        results = []
+        for doc_id, w in zip(doc_ids, wanted, strict=True):
+            doc = docs.get(doc_id) or {}
+            stays: dict[str, int] = dict(doc.get("stays") or {})
+            households: dict[str, int] = dict(doc.get("households") or {})
+            serial, household = int(doc.get("serial") or 0), int(doc.get("household") or 0)
+            new: Document = {}
+            for stay_id in dict.fromkeys(s.hex for s in w.stay_ids):
+                if stay_id not in stays:
+                    serial += 1
+                    stays[stay_id] = new[f"stays.{stay_id}"] = serial
+            for key in dict.fromkeys(_digest(k) for k in w.household_keys):
+                if key not in households:
+                    household += 1
+                    households[key] = new[f"households.{key}"] = household
+            if new:
+                updates[doc_id] = {
+                    "$set": new,
+                    "$inc": {
+                        "serial": serial - int(doc.get("serial") or 0),
+                        "household": household - int(doc.get("household") or 0),
+                    },
+                }
+            results.append(
+                (
+                    {s: int(stays[s.hex]) for s in w.stay_ids},
+                    {k: int(households[_digest(k)]) for k in w.household_keys},
                 )
-            except DuplicateKeyError:  # two first upserts raced; the counter exists now
-                continue
-            assert doc is not None
-            return int(doc["value"])
-        raise RuntimeError(f"counter {counter} could not be incremented")
-
-    async def _number_once(self, collection: ShardedCollection, key: str, counter: str) -> int:
-        known = await collection.find_one(key)
-        if known is not None:
-            return int(known["number"])
-        number = await self._next(counter)
-        if not await collection.insert_once({"_id": key, "number": number}):
-            # Numbered meanwhile by another delivery: its number stands (ours is a gap).
-            known = await collection.find_one(key)
-            assert known is not None
-            return int(known["number"])
-        return number
+            )
+        await self.documents.update_many_by_id(updates)
+        return results
 
     async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
-        return await self._number_once(
-            self.serials, str(stay_id), f"serial|{_mode(training)}|{shelter_id}"
-        )
+        [(serials, _)] = await self.number_many([ToNumber(shelter_id, training, (stay_id,))])
+        return serials[stay_id]
 
     async def household_number(self, shelter_id: str, household_key: str, training: bool) -> int:
-        return await self._number_once(
-            self.households,
-            f"{_mode(training)}|{shelter_id}|{household_key}",
-            f"household|{_mode(training)}|{shelter_id}",
-        )
+        wanted = ToNumber(shelter_id, training, household_keys=(household_key,))
+        [(_, households)] = await self.number_many([wanted])
+        return households[household_key]
+
+
+def _digest(household_key: str) -> str:
+    """A field name for a household key (which may hold `.` or `$`, not allowed in names)."""
+    return hashlib.blake2b(household_key.encode(), digest_size=12).hexdigest()
 
 
 def _mode(training: bool) -> str:

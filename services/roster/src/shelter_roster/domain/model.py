@@ -172,3 +172,13 @@ class Edit:
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(c.field for c in self.changes)
+
+
+@dataclass(frozen=True, slots=True)
+class ToNumber:
+    """Stays and households of one shelter and mode to number (S12 通番, 世帯番号)."""
+
+    shelter_id: str
+    training: bool
+    stay_ids: tuple[UUID, ...] = ()
+    household_keys: tuple[str, ...] = ()

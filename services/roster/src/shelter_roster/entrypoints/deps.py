@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shelter_roster.config import Settings
+from shelter_roster.domain.pull import READ_SCOPE
 from shelter_roster.domain.rate_limit import RateLimiter
 from shelter_roster.service_layer.ports import RosterEntries, RosterSettings, ShelterDirectory
-from shelter_runtime.security import Principal, Role, require
+from shelter_runtime.security import Principal, PrincipalKind, Role, require
 
 
 def get_entries(request: Request) -> RosterEntries:
@@ -61,3 +62,16 @@ ShelterRoster = Annotated[
 ]
 #: One entry by stay id: any staff here; the route answers 404 for another shelter's entry.
 AnyStaff = Annotated[Principal, Depends(require(_ADMIN, _STAFF, _HQ))]
+#: The roster for other systems (S17.2): administrators, headquarters, and integration clients
+#: holding `roster:read` (which fields they get is decided by the route, domain.pull).
+PullReader = Annotated[
+    Principal,
+    Depends(
+        require(
+            _ADMIN,
+            _HQ,
+            kinds=(PrincipalKind.STAFF, PrincipalKind.INTEGRATION),
+            scope=READ_SCOPE,
+        )
+    ),
+]

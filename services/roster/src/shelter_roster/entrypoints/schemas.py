@@ -190,3 +190,47 @@ class PublicSearchHit(BaseModel):
 
 class PublicSearchResult(BaseModel):
     items: list[PublicSearchHit]
+
+
+class PullEntry(BaseModel):
+    """One roster entry for an integration client (S17.2): only the fields it asked for.
+
+    Fields not asked for are left out of the JSON, not sent as null.
+    """
+
+    stay_id: UUID | None = None
+    shelter_id: str | None = None
+    household_number: int | None = Field(default=None, description="世帯番号")
+    checked_in_at: datetime | None = None
+    checked_out_at: datetime | None = None
+    present: bool | None = Field(default=None, description="Not checked out (避難中)")
+    forced_check_out: bool | None = None
+    serial: int | None = Field(default=None, description="通番")
+    channel: Channel | None = None
+    age_band: int | None = Field(default=None, description="年代: 0, 10, ... 90")
+    statuses: list[str] | None = None
+    transferred_from: str | None = None
+    transferred_to: str | None = None
+    revision: int | None = None
+    family_name: str | None = Field(default=None, description="Personal: roster:personal")
+    given_name: str | None = Field(default=None, description="Personal: roster:personal")
+    family_name_kana: str | None = Field(default=None, description="Personal: roster:personal")
+    given_name_kana: str | None = Field(default=None, description="Personal: roster:personal")
+    sex: Sex | None = Field(default=None, description="Personal: roster:personal")
+    date_of_birth: date | None = Field(default=None, description="Personal: roster:personal")
+    address: str | None = Field(default=None, description="Personal: roster:personal")
+    phone: str | None = Field(default=None, description="Personal: roster:personal")
+    email: str | None = Field(default=None, description="Personal: roster:personal")
+    message: str | None = Field(default=None, description="Personal: roster:personal")
+    remarks: str | None = Field(default=None, description="Personal: roster:personal")
+
+
+class PullPage(BaseModel):
+    """A page of the roster for an integration client, oldest check-in first."""
+
+    items: list[PullEntry]
+    fields: list[str] = Field(description="The fields each item holds")
+    total: int = Field(description="Entries matching the filters, all pages")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last")

@@ -7,11 +7,13 @@ answered 404, like an unknown one, so stay ids cannot be probed.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 
 from shelter_contracts.events import ShelterId, StatusItem
@@ -26,6 +28,7 @@ from shelter_roster.entrypoints.schemas import (
     RosterPage,
 )
 from shelter_roster.service_layer import handlers, views
+from shelter_runtime.audit import record_audit
 from shelter_runtime.http import JsonBody
 from shelter_runtime.problems import InvalidParam, ProblemError
 from shelter_runtime.security import Principal
@@ -86,6 +89,35 @@ async def _visible_entry(entries: Entries, stay_id: UUID, who: Principal) -> Ros
     return entry
 
 
+def _csv_rows(content: bytes) -> int:
+    """The data rows of an exported CSV file (its header left out; quoted newlines are one row)."""
+    rows = sum(1 for _ in csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    return max(rows - 1, 0)
+
+
+def _changed_fields(before: RosterEntry, after: RosterEntry) -> list[str]:
+    """The names (never the values) of the fields a correction changed."""
+    old, new = before.personal.model_dump(), after.personal.model_dump()
+    changed = [f"personal.{k}" for k in old if old[k] != new.get(k)]
+    for name in ("statuses", "message", "remarks"):
+        if getattr(before, name) != getattr(after, name):
+            changed.append(name)
+    return changed
+
+
+async def _audit_export(
+    request: Request, who: Principal, content: bytes, shelter_id: str | None
+) -> None:
+    await record_audit(
+        request,
+        who,
+        "roster.exported",
+        target_type="roster",
+        shelter_id=shelter_id,
+        details={"rows": _csv_rows(content), "format": "csv"},
+    )
+
+
 def _csv(content: bytes, filename: str) -> Response:
     return Response(
         content,
@@ -131,6 +163,7 @@ async def list_all_entries(
 async def export_shelter_entries(
     who: ShelterRoster,
     shelter_id: Annotated[ShelterId, Path()],
+    request: Request,
     entries: Entries,
     name: NameFilter = None,
     status: StatusFilter = Presence.ALL,
@@ -139,12 +172,15 @@ async def export_shelter_entries(
 ) -> Response:
     """The shelter's roster as a CSV file for Excel (UTF-8 with BOM, CRLF, Japan time)."""
     query = _query(shelter_id, name, status, status_item, training)
-    return _csv(await views.export_entries(entries, query), f"roster-{shelter_id}.csv")
+    content = await views.export_entries(entries, query)
+    await _audit_export(request, who, content, shelter_id)
+    return _csv(content, f"roster-{shelter_id}.csv")
 
 
 @router.get("/entries.csv", response_class=Response)
 async def export_all_entries(
     who: AllShelters,
+    request: Request,
     entries: Entries,
     name: NameFilter = None,
     status: StatusFilter = Presence.ALL,
@@ -153,7 +189,9 @@ async def export_all_entries(
 ) -> Response:
     """Every shelter's roster as one CSV file, with a shelter column first."""
     query = _query(None, name, status, status_item, training)
-    return _csv(await views.export_entries(entries, query), "roster.csv")
+    content = await views.export_entries(entries, query)
+    await _audit_export(request, who, content, None)
+    return _csv(content, "roster.csv")
 
 
 @router.get("/entries/{stay_id}", responses={404: {"description": "No such entry"}})
@@ -171,11 +209,12 @@ async def correct_entry(
     who: AnyStaff,
     stay_id: UUID,
     update: Annotated[RosterEntryUpdate, Body()],
+    request: Request,
     entries: Entries,
 ) -> RosterEntryPublic:
     """Correct or add to an entry (S11.1 edit link); the change goes to its history."""
     # The entry's shelter never changes, so checking it before the correction is enough.
-    await _visible_entry(entries, stay_id, who)
+    before = await _visible_entry(entries, stay_id, who)
     command = handlers.CorrectEntry(
         stay_id=stay_id,
         at=datetime.now(UTC),
@@ -205,6 +244,16 @@ async def correct_entry(
                 InvalidParam(name=field, reason=kind).model_dump() for field, kind in error.problems
             ],
         ) from None
+    # S10.8: who corrected which fields (names only: the values are personal data).
+    await record_audit(
+        request,
+        who,
+        "roster.entry_corrected",
+        target_type="stay",
+        target_id=str(stay_id),
+        shelter_id=entry.shelter_id,
+        details={"fields": ",".join(_changed_fields(before, entry)), "revision": entry.revision},
+    )
     return RosterEntryPublic.of(entry)
 
 

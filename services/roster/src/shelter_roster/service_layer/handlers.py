@@ -5,6 +5,7 @@ Event handlers apply each event once, whatever the order of arrival: replays cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,14 @@ from uuid import UUID
 from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterEventBase
 from shelter_roster.domain.corrections import correct
 from shelter_roster.domain.disclosure import DisclosureSettings
-from shelter_roster.domain.model import CheckInFacts, CheckOutFacts, Edit, EntryNumbers, RosterEntry
+from shelter_roster.domain.model import (
+    CheckInFacts,
+    CheckOutFacts,
+    Edit,
+    EntryNumbers,
+    RosterEntry,
+    ToNumber,
+)
 from shelter_roster.service_layer.documents import (
     correction_fields,
     edit_document,
@@ -88,6 +96,49 @@ async def apply_stay_event(
         ),
     )
     return await entries.record_check_in(check_in_facts(event), numbers)
+
+
+async def apply_stay_events(
+    events: Sequence[EvacueeCheckedIn | EvacueeCheckedOut],
+    entries: RosterEntries,
+    numbering: Numbering,
+    closed_at: datetime | None = None,
+) -> set[UUID]:
+    """Record a batch of check-ins and check-outs; the stays whose entry changed.
+
+    The same rules as `apply_stay_event`, for many events with few round trips: the check-ins
+    of each shelter and mode are numbered together (a replay gets its numbers again), then
+    everything is stored at once. The first check-in of a stay in the batch stands. Events
+    that happened at or before `closed_at`, the latest disaster closure (S10.3), are dropped:
+    their data was deleted and must not come back.
+    """
+    check_ins: dict[UUID, EvacueeCheckedIn] = {}
+    check_outs: list[EvacueeCheckedOut] = []
+    if closed_at is not None:
+        events = [e for e in events if e.occurred_at > closed_at]
+    for event in events:
+        if isinstance(event, EvacueeCheckedOut):
+            check_outs.append(event)
+        else:
+            check_ins.setdefault(event.stay_id, event)
+    groups: dict[tuple[str, bool], list[EvacueeCheckedIn]] = {}
+    for event in check_ins.values():
+        groups.setdefault((event.shelter_id, event.training), []).append(event)
+
+    wanted = [
+        ToNumber(
+            shelter_id, training, tuple(e.stay_id for e in g), tuple(e.household_key for e in g)
+        )
+        for (shelter_id, training), g in groups.items()
+    ]
+    numbered = [
+        (check_in_facts(e), EntryNumbers(serials[e.stay_id], households[e.household_key]))
+        for g, (serials, households) in zip(
+            groups.values(), await numbering.number_many(wanted), strict=True
+        )
+        for e in g
+    ]
+    return await entries.record_many(numbered, [check_out_facts(e) for e in check_outs])
 
 
 async def apply_shelter_event(event: ShelterEventBase, shelters: ShelterDirectory) -> bool:

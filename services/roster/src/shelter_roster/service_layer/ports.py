@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from shelter_roster.domain.model import (
     EntryNumbers,
     EntryQuery,
     PublicQuery,
+    ToNumber,
 )
 from shelter_roster.service_layer.documents import Document
 
@@ -25,6 +26,13 @@ class RosterEntries(Protocol):
 
     async def record_check_out(self, facts: CheckOutFacts) -> bool:
         """Store the check-out once, even before its check-in arrives; False on a replay."""
+
+    async def record_many(
+        self,
+        check_ins: Sequence[tuple[CheckInFacts, EntryNumbers]],
+        check_outs: Sequence[CheckOutFacts],
+    ) -> set[UUID]:
+        """Store a batch of check-ins and check-outs, each once; the stays that changed."""
 
     async def get(self, stay_id: UUID) -> Document | None:
         """The entry document without its history; None when unknown."""
@@ -47,6 +55,13 @@ class RosterEntries(Protocol):
 
 class Numbering(Protocol):
     """Per-shelter numbers (S12); training entries are numbered apart from real ones."""
+
+    async def number_many(
+        self, wanted: Sequence[ToNumber]
+    ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
+        """For each request (one per shelter and mode), the serials of its stays and the
+        numbers of its households: drawn in order on first sight, the same ones on every later
+        call (what `serial` and `household_number` give one at a time)."""
 
     async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
         """The serial number (通番) of a stay: the shelter's next one (1, 2, 3, ...) on first

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from shelter_contracts.personal import Sex
 
@@ -32,6 +33,35 @@ class StayTally:
     household_key: str | None = None
     age_band: int | None = None
     sex: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StayCheckIn:
+    """What is counted of a check-in: no personal data."""
+
+    stay_id: UUID
+    shelter_id: str
+    training: bool
+    age_band: int
+    sex: str
+    household_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class StayCheckOut:
+    stay_id: UUID
+    shelter_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StayCorrection:
+    """Staff corrected the counted facts of a stay; the highest revision of a stay counts."""
+
+    stay_id: UUID
+    shelter_id: str
+    revision: int
+    age_band: int
+    sex: str
 
 
 def _zero_bands() -> dict[str, int]:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from shelter_contracts.events import EvacueeCheckedIn, EvacueeCheckedOut, ShelterEventBase
+from collections.abc import Sequence
+
+from shelter_contracts.events import (
+    EvacueeCheckedIn,
+    EvacueeCheckedOut,
+    EvacueeCorrected,
+    ShelterEventBase,
+)
+from shelter_stats.domain.counting import StayCheckIn, StayCheckOut, StayCorrection
 from shelter_stats.domain.model import ShelterProfile
 from shelter_stats.service_layer.ports import Refresh, Statistics
 
@@ -28,6 +36,45 @@ async def apply_stay_event(
     # Recount even after a replay: the recount of the first delivery may have been lost.
     refresh.touch(event.shelter_id)
     return applied
+
+
+async def apply_stay_events(
+    events: Sequence[EvacueeCheckedIn | EvacueeCheckedOut], stats: Statistics, refresh: Refresh
+) -> None:
+    """Record a batch of check-ins and check-outs (each once), then touch their shelters."""
+    check_ins: list[StayCheckIn] = []
+    check_outs: list[StayCheckOut] = []
+    for event in events:
+        if isinstance(event, EvacueeCheckedIn):
+            check_ins.append(
+                StayCheckIn(
+                    event.stay_id,
+                    event.shelter_id,
+                    event.training,
+                    event.age_band,
+                    event.sex.value,
+                    event.household_key,
+                )
+            )
+        else:
+            check_outs.append(StayCheckOut(event.stay_id, event.shelter_id))
+    await stats.record_stays(check_ins, check_outs)
+    for shelter_id in dict.fromkeys(event.shelter_id for event in events):
+        refresh.touch(shelter_id)
+
+
+async def apply_correction_events(
+    events: Sequence[EvacueeCorrected], stats: Statistics, refresh: Refresh
+) -> None:
+    """Record staff corrections of sex or age band (S11.1), then touch their shelters."""
+    await stats.record_corrections(
+        [
+            StayCorrection(e.stay_id, e.shelter_id, e.revision, e.age_band, e.sex.value)
+            for e in events
+        ]
+    )
+    for shelter_id in dict.fromkeys(event.shelter_id for event in events):
+        refresh.touch(shelter_id)
 
 
 def shelter_profile(event: ShelterEventBase) -> ShelterProfile:

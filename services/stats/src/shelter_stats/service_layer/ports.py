@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from shelter_contracts.events import OccupancyChanged
+from shelter_stats.domain.counting import StayCheckIn, StayCheckOut, StayCorrection
+from shelter_stats.domain.history import HistoryPoint
 from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
 
 
@@ -29,6 +31,23 @@ class Statistics(Protocol):
 
     async def record_check_out(self, stay_id: UUID, shelter_id: str, at: datetime) -> bool:
         """Store the check-out once, even before its check-in arrives; False on a replay."""
+
+    async def record_stays(
+        self, check_ins: Sequence[StayCheckIn], check_outs: Sequence[StayCheckOut]
+    ) -> None:
+        """Store many check-ins and check-outs at once, each once (replays add nothing)."""
+
+    async def record_corrections(self, corrections: Sequence[StayCorrection]) -> None:
+        """Store staff corrections of stays, each once (replays add nothing)."""
+
+    async def record_history(
+        self, points: Mapping[str, HistoryPoint], trim: Collection[str] = ()
+    ) -> None:
+        """Set each shelter's point of its bucket; for the shelters in `trim`, also drop the
+        buckets older than the kept window (domain.history)."""
+
+    async def history(self, shelter_id: str) -> list[HistoryPoint]:
+        """The shelter's kept points, oldest first."""
 
     async def record_shelter(self, shelter_id: str, profile: ShelterProfile) -> bool:
         """Keep the facts of the highest version; False when an equal or higher one is stored."""

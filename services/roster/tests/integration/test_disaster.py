@@ -1,0 +1,157 @@
+"""The roster on the test stack when the disaster is closed (災害収束, S10.3).
+
+Real check-ins on Kafka build the roster; the disaster's file is downloaded from it (and
+reported with `DisasterExported`); then `DisasterClosed` arrives and every entry, its name
+keys, numbers and corrections are deleted, counted and reported with `PersonalDataDeleted`.
+Delivered twice, the closure is reported twice and deleted once; stay events from before the
+closure that arrive after it do not bring entries back.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from shelter_contracts.events import DisasterClosed, DisasterExported, PersonalDataDeleted
+from shelter_contracts.topics import DISASTER, EVACUEE_STAYS, SHELTERS
+from shelter_runtime.mongo import Document
+from shelter_testing import Stack, eventually
+from shelter_testing.events import check_in_event, check_out_event, personal
+
+from ..conftest import make_shelter_event
+
+NAME = "災害収束テスト"
+A, B = "dc-0001", "dc-0002"
+
+
+async def documents_naming(db: Any, needle: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for name in await db.list_collection_names():
+        hits = sum(
+            needle in json.dumps(doc, default=str, ensure_ascii=False)
+            for doc in await db[name].find({}).to_list()
+        )
+        if hits:
+            found[name] = hits
+    return found
+
+
+@pytest.fixture
+async def disaster_topic(stack: Stack, namespace: str) -> AsyncIterator[AIOKafkaConsumer]:
+    consumer = AIOKafkaConsumer(
+        DISASTER.name(namespace),
+        bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    yield consumer
+    await consumer.stop()
+
+
+async def _reports(consumer: AIOKafkaConsumer, seen: list[Any]) -> list[PersonalDataDeleted]:
+    for messages in (await consumer.getmany(timeout_ms=200)).values():
+        for m in messages:
+            seen.append(DISASTER.payload.validate_json(m.value))
+    return [e for e in seen if isinstance(e, PersonalDataDeleted)]
+
+
+async def test_the_file_first_then_every_entry_deleted_and_reported(
+    roster_api: httpx.AsyncClient,
+    kafka_producer: KafkaBroker,
+    namespace: str,
+    disaster_topic: AIOKafkaConsumer,
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+) -> None:
+    stays = [
+        check_in_event(A, minute=0, who=personal(NAME, "花子")),
+        check_in_event(B, minute=1, who=personal(NAME, "太郎"), household_key="k" * 16),
+    ]
+    for shelter_id in (A, B):
+        await kafka_producer.publish(
+            make_shelter_event(shelter_id, f"避難所{shelter_id}", 1).model_dump_json().encode(),
+            topic=SHELTERS.name(namespace),
+            key=shelter_id.encode(),
+        )
+    for event in [*stays, check_out_event(A, stays[0].stay_id)]:
+        await kafka_producer.publish(
+            event.model_dump_json().encode(),
+            topic=EVACUEE_STAYS.name(namespace),
+            key=event.shelter_id.encode(),
+        )
+    await eventually(
+        lambda: roster_api.get("/entries", params={"status": "checked_out"}),
+        lambda r: r.status_code == 200 and r.json()["total"] == 1,
+        within=60,
+    )
+    await eventually(
+        lambda: roster_api.get("/entries"),
+        lambda r: r.json()["total"] == 2,
+        within=60,
+    )
+
+    exported = await roster_api.get("/disaster/export.zip")
+    assert exported.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(exported.content))
+    assert archive.read("roster.csv").decode("utf-8-sig").count(NAME) == 2
+    db = mongo_client[database_name]
+    assert await documents_naming(db, NAME)  # stored before
+
+    closed = DisasterClosed.model_validate(
+        {
+            "occurred_at": "2026-11-25T09:00:00Z",
+            "producer": "registration",
+            "closure_id": "00000000-0000-0000-0000-000000000007",
+            "actor": "admin-1",
+        }
+    )
+    for _ in range(2):  # at least once: delivered twice
+        await kafka_producer.publish(
+            closed.model_dump_json().encode(), topic=DISASTER.name(namespace), key=b"disaster"
+        )
+    seen: list[Any] = []
+    reports = await eventually(
+        lambda: _reports(disaster_topic, seen), lambda r: len(r) >= 2, within=60
+    )
+    first, second = reports
+    assert first == second  # deleted once, the same report sent again
+    assert (first.service, first.closure_id) == ("roster", closed.closure_id)
+    assert first.documents_deleted > 0 and first.documents_remaining == 0
+    assert any(c.startswith("check_ins") for c in first.collections)
+    assert any(c.startswith("name_keys") for c in first.collections)
+    (export,) = [e for e in seen if isinstance(e, DisasterExported)]
+    assert (export.entries, export.shelters, export.producer) == (2, 2, "roster")
+
+    assert await documents_naming(db, NAME) == {}
+    assert (await roster_api.get("/entries")).json()["total"] == 0
+    # The shelter directory is master data: kept for the next disaster.
+    assert await db["shelters"].count_documents({}) == 2
+
+    # Stay events from before the closure, still on their way (a slow outbox), then one after.
+    late = check_in_event(A, minute=5, who=personal(NAME, "遅延"))
+    assert late.occurred_at < closed.occurred_at
+    fresh = check_in_event(A, minute=0, who=personal("次の災害", "一郎")).model_copy(
+        update={"occurred_at": closed.occurred_at + timedelta(minutes=1)}
+    )
+    for event in (late, fresh):
+        await kafka_producer.publish(
+            event.model_dump_json().encode(),
+            topic=EVACUEE_STAYS.name(namespace),
+            key=event.shelter_id.encode(),
+        )
+    after = await eventually(
+        lambda: roster_api.get("/entries"), lambda r: r.json()["total"] >= 1, within=60
+    )
+    # One shelter, one partition, in order: the fresh one applied means the late one was seen.
+    assert after.json()["total"] == 1
+    assert await documents_naming(db, NAME) == {}

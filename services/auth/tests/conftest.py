@@ -173,6 +173,12 @@ class FakeAuditLog:
     async def append(self, record: AuditRecord) -> None:
         self.records.append(record)
 
+    async def add_once(self, record: AuditRecord) -> bool:
+        if any(r.record_id == record.record_id for r in self.records):
+            return False
+        self.records.append(record)
+        return True
+
     async def between(self, start: datetime, end: datetime, limit: int) -> list[AuditRecord]:
         found = sorted(
             (r for r in self.records if start <= r.at < end), key=lambda r: (r.at, r.record_id)

@@ -10,9 +10,10 @@ from uuid import UUID
 import pytest
 from pydantic import SecretStr
 
-from shelter_contracts.events import Event
+from shelter_contracts.events import AuditRecorded, Event
 from shelter_contracts.personal import EvacueePersonal, Sex
 from shelter_registration.config import Settings
+from shelter_registration.domain.links import DisasterLink
 from shelter_registration.domain.model import (
     AlreadyCheckedInError,
     ConcurrentUpdateError,
@@ -114,6 +115,32 @@ class FakeStatusItems:
         self.items = items
 
 
+class FakeLinks:
+    def __init__(self) -> None:
+        self.links: tuple[DisasterLink, ...] = ()
+
+    async def get(self) -> tuple[DisasterLink, ...]:
+        return self.links
+
+    async def set(self, links: tuple[DisasterLink, ...]) -> None:
+        self.links = links
+
+
+class RecordedAudit:
+    """The audit sink of the unit tests: what `record_audit` would have published."""
+
+    producer = "registration"
+
+    def __init__(self) -> None:
+        self.events: list[AuditRecorded] = []
+
+    async def record(self, event: AuditRecorded) -> None:
+        self.events.append(event)
+
+    def actions(self) -> list[str]:
+        return [e.action for e in self.events]
+
+
 class FakeDispatcher:
     def __init__(self) -> None:
         self.delivered: list[tuple[str, object]] = []
@@ -146,6 +173,7 @@ def deps() -> Dependencies:
         status_items=FakeStatusItems(),
         dispatcher=FakeDispatcher(),
         clock=FixedClock(NOW),
+        links=FakeLinks(),
     )
 
 

@@ -33,6 +33,9 @@ from shelter_auth.entrypoints.http import (
     settings_router,
 )
 from shelter_auth.service_layer import handlers
+from shelter_contracts.events import AuditRecorded
+from shelter_contracts.topics import AUDIT
+from shelter_runtime.consumer import subscribe
 from shelter_runtime.security import StaticKeys, Verifier, install_verifier
 from shelter_runtime.settings import Environment
 from shelter_runtime.wiring import build_app, connect
@@ -94,10 +97,17 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
                 now = deps.clock.now()
                 await revocations.purge_expired(now)
                 await limiter.purge_expired(now)
+                await sessions_repo.purge_claims(now - deps.rules.session_ttl)
             except Exception:
                 log.exception("Purging expired revocations failed; retrying later")
 
     parts.background.append(purge_expired)
+
+    async def on_audit_event(event: AuditRecorded) -> None:
+        await handlers.store_audit_event(event, deps)
+
+    # The other services' audit records (roster edits, exports, settings, shelters, S10.8).
+    subscribe(parts, AUDIT, on_audit_event)
     app = build_app(
         parts,
         title="Shelter check-in: auth",

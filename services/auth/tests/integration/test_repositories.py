@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,6 +137,21 @@ async def test_refresh_rotation_is_compare_and_set(repos: dict[str, Any]) -> Non
     assert (await sessions.get("s3")) == Session("s3", "other", "y", AT, AT + timedelta(hours=12))
 
 
+async def test_of_racing_rotations_of_one_refresh_token_exactly_one_wins(
+    repos: dict[str, Any],
+) -> None:
+    """FerretDB's update filter is not atomic with its write: the claim insert decides."""
+    sessions = repos["sessions"]
+    for n in range(5):
+        await sessions.add(Session(f"race{n}", "staff1", "old", AT, AT + timedelta(hours=12)))
+        results = await asyncio.gather(
+            *(sessions.rotate(f"race{n}", "old", f"new{k}", AT) for k in range(8))
+        )
+        assert results.count(True) == 1, results
+        stored = await sessions.get(f"race{n}")
+        assert stored is not None and stored.token_hash == f"new{results.index(True)}"
+
+
 async def test_kiosk_tokens_and_clients_touch_and_revoke(repos: dict[str, Any]) -> None:
     kiosks, clients = repos["kiosk_tokens"], repos["clients"]
     token = KioskToken("k1", "13101-0001", "入口", "hash", AT, "admin")
@@ -194,3 +210,11 @@ async def test_rate_limit_windows(repos: dict[str, Any]) -> None:
     assert await limiter.hit("k", 2, 60, start) == 50
     assert await limiter.hit("other", 2, 60, start) is None
     assert await limiter.hit("k", 2, 60, start + timedelta(seconds=60)) is None
+
+
+async def test_an_audit_record_is_added_once_by_its_id(repos: dict[str, Any]) -> None:
+    audit = repos["audit"]
+    record = AuditRecord("e1", AT, "registration", "shelter.opened", Outcome.SUCCESS, "s1", None)
+    assert await audit.add_once(record) is True
+    assert await audit.add_once(replace(record, action="other")) is False
+    assert await audit.between(AT, AT + timedelta(minutes=1), 10) == [record]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -85,6 +86,25 @@ async def test_the_first_administrator_manages_staff_who_then_sign_in(
     assert audit.status_code == 200, audit.text
     actions = [r["action"] for r in audit.json()]
     assert {"account.created", "account.password_changed", "session.refresh_reused"} <= set(actions)
+
+
+async def test_a_refresh_token_replayed_in_a_race_ends_the_session(
+    auth: httpx.AsyncClient,
+) -> None:
+    """Two requests with one refresh token at once: one rotates, the other is a replay."""
+    signed_in = await auth.post("/sign-in", json={"user_id": "admin", "password": ADMIN_PASSWORD})
+    token = signed_in.json()["refresh_token"]
+    answers = await asyncio.gather(
+        *(auth.post("/refresh", json={"refresh_token": token}) for _ in range(4))
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(200) <= 1 and set(statuses) <= {200, 401}, statuses
+    # Whoever won, the replay revoked the session: its newest refresh token no longer works.
+    for answer in answers:
+        if answer.status_code == 200:
+            newest = answer.json()["refresh_token"]
+            again = await auth.post("/refresh", json={"refresh_token": newest})
+            assert again.status_code == 401
 
 
 async def test_lock_out_is_stored_and_an_administrator_lifts_it(

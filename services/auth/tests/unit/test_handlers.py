@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import jwt
 import pytest
@@ -26,6 +27,7 @@ from shelter_auth.domain.commands import (
 )
 from shelter_auth.domain.model import AccountChanges, PasswordPolicy, Role
 from shelter_auth.service_layer import handlers
+from shelter_contracts.events import AuditRecorded
 from shelter_runtime.security import StaticKeys, TokenRejectedError, Verifier
 
 from ..conftest import ADMIN_PASSWORD, SHELTER, STAFF_PASSWORD, SYSTEM, Fakes
@@ -334,3 +336,31 @@ async def test_a_hash_made_with_weaker_parameters_is_upgraded_at_sign_in(
     await handlers.sign_in(SignIn("hq1", STAFF_PASSWORD), SYSTEM, seeded)
     assert not seeded.hasher.needs_rehash(fakes.accounts.by_id["hq1"].password_hash)
     await handlers.sign_in(SignIn("hq1", STAFF_PASSWORD), SYSTEM, seeded)
+
+
+async def test_audit_events_of_other_services_are_kept_once_each(
+    seeded: handlers.Dependencies, fakes: Fakes
+) -> None:
+    """S10.8: a replayed AuditRecorded (same event id) adds no second line."""
+    event = AuditRecorded(
+        occurred_at=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+        producer="roster",
+        action="roster_entry.corrected",
+        actor="staff1",
+        actor_kind="staff",
+        ip="192.0.2.9",
+        target_type="roster_entry",
+        target_id="0b9f3c2e-1111-4222-8333-444455556666",
+        shelter_id=SHELTER,
+        details={"fields": "phone,remarks"},
+    )
+    assert await handlers.store_audit_event(event, seeded) is True
+    assert await handlers.store_audit_event(event, seeded) is False
+    [stored] = [r for r in fakes.audit.records if r.service == "roster"]
+    assert stored.record_id == str(event.event_id) and stored.actor == "staff1"
+    assert stored.actor_kind is model.PrincipalKind.STAFF and stored.shelter_id == SHELTER
+    assert dict(stored.details) == {"fields": "phone,remarks"}
+    evacuee = event.model_copy(update={"event_id": uuid4(), "actor": "evacuee"})
+    evacuee = evacuee.model_copy(update={"actor_kind": "evacuee"})
+    assert await handlers.store_audit_event(evacuee, seeded) is True
+    assert fakes.audit.records[-1].actor_kind is None

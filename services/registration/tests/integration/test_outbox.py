@@ -20,11 +20,11 @@ from pymongo import AsyncMongoClient
 from shelter_contracts.events import Channel
 from shelter_contracts.personal import EvacueePersonal
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
-from shelter_registration.adapters.mongo import MongoStays
+from shelter_registration.adapters.mongo import STAY_SHARDS, STAYS_COLLECTION, MongoStays
 from shelter_registration.bootstrap import bootstrap
 from shelter_registration.config import Settings
 from shelter_registration.domain.model import Stay
-from shelter_runtime.mongo import Document
+from shelter_runtime.mongo import Document, ShardedCollection
 from shelter_testing import eventually
 from shelter_testing.stack import Stack
 from shelter_testing.tokens import TestIssuer
@@ -105,7 +105,7 @@ async def test_check_in_is_published_once_with_the_shelter_as_key(
         assert check_in["value"]["stay_id"] == stay_id
         assert check_in["value"]["personal"]["family_name"] == "山田"
 
-    stays = mongo_client[database_name]["stays"]
+    stays = ShardedCollection(mongo_client[database_name], STAYS_COLLECTION, STAY_SHARDS)
     assert await stays.count_documents({"outbox.0": {"$exists": True}}) == 0
 
 
@@ -117,7 +117,7 @@ async def test_check_in_accepted_while_kafka_is_down_is_delivered_later(
 ) -> None:
     # The first app's broker points at a port where no Kafka listens: publishing fails, the
     # request must still be accepted and its event kept in the outbox.
-    stays = mongo_client[database_name]["stays"]
+    stays = ShardedCollection(mongo_client[database_name], STAYS_COLLECTION, STAY_SHARDS)
     await mongo_client[database_name]["shelters"].insert_one(
         {"_id": "s-2", "name": "避難所", "capacity": 3, "is_open": True, "outbox": []}
     )

@@ -18,7 +18,12 @@ from shelter_contracts.events import (
     ShelterType,
 )
 from shelter_contracts.personal import EvacueePersonal
-from shelter_registration.adapters.mongo import MongoShelters, MongoStatusItems, MongoStays
+from shelter_registration.adapters.mongo import (
+    STAYS_COLLECTION,
+    MongoShelters,
+    MongoStatusItems,
+    MongoStays,
+)
 from shelter_registration.domain.model import (
     AlreadyCheckedInError,
     ConcurrentUpdateError,
@@ -254,6 +259,36 @@ async def test_a_check_out_claimed_by_a_writer_that_died_is_rolled_forward(
     stored = await stays.get(stay.stay_id)
     assert stored is not None and stored.checked_out_at == left.checked_out_at
     assert await stays.present(stay.person_key, False) == []
+
+
+async def test_stays_of_an_older_database_move_into_their_shards_at_start(
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+    namespace: str,
+    hanako: EvacueePersonal,
+) -> None:
+    db = mongo_client[database_name]
+    stays = MongoStays(db, namespace)
+    stay = Stay(uuid4(), "s-1", Channel.STAFF, hanako, AT)
+    await stays.add(stay, [])
+    assert STAYS_COLLECTION not in await db.list_collection_names()  # only its shards
+    # As an older version stored it: in the one `stays` collection, not in a shard.
+    shard = stays.collection.of(str(stay.stay_id))
+    document = await shard.find_one({"_id": str(stay.stay_id)})
+    assert document is not None
+    await shard.delete_one({"_id": str(stay.stay_id)})
+    await db[STAYS_COLLECTION].insert_one(document)
+    assert await stays.get(stay.stay_id) is None
+
+    # Two instances starting together: both move, neither fails, the old collection goes.
+    await asyncio.gather(stays.ensure_indexes(), MongoStays(db, namespace).ensure_indexes())
+    assert STAYS_COLLECTION not in await db.list_collection_names()
+    assert await stays.get(stay.stay_id) == stay
+    assert await stays.check_out(stay.check_out(AT.replace(hour=18)), []) is True
+    assert await stays.present(stay.person_key, False) == []
+    await stays.ensure_indexes()  # nothing left to move
+    stored = await stays.get(stay.stay_id)
+    assert stored is not None and stored.checked_out_at == AT.replace(hour=18)
 
 
 async def test_add_many_stores_the_new_and_names_the_taken(repos: Repos) -> None:

@@ -22,6 +22,8 @@ from shelter_registration.service_layer.handlers import Dependencies
 from shelter_runtime.settings import Environment
 from shelter_testing.tokens import TestIssuer
 
+from ..conftest import RecordedAudit
+
 if TYPE_CHECKING:
     from services.registration.tests.conftest import Fakes
 
@@ -47,9 +49,12 @@ def _app_settings(**changes: Any) -> Settings:
     )
 
 
-async def _client_for(settings: Settings, deps: Dependencies) -> httpx.AsyncClient:
+async def _client_for(
+    settings: Settings, deps: Dependencies, audit: RecordedAudit | None = None
+) -> httpx.AsyncClient:
     app = bootstrap(settings)  # no lifespan: nothing connects
     app.state.deps = deps
+    app.state.audit = audit or RecordedAudit()
     ISSUER.install(app, "registration")
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     # An administrator by default; tests of other callers send their own Authorization.
@@ -57,8 +62,13 @@ async def _client_for(settings: Settings, deps: Dependencies) -> httpx.AsyncClie
 
 
 @pytest.fixture
-async def client(deps: Dependencies) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _client_for(_app_settings(), deps) as c:
+def audit() -> RecordedAudit:
+    return RecordedAudit()
+
+
+@pytest.fixture
+async def client(deps: Dependencies, audit: RecordedAudit) -> AsyncIterator[httpx.AsyncClient]:
+    async with await _client_for(_app_settings(), deps, audit) as c:
         yield c
 
 
@@ -145,6 +155,21 @@ async def test_who_acts_comes_from_the_token_never_from_the_request(
     )
     assert body_actor.status_code == 422  # no such field any more: the token says who
     assert {e.actor for e in fakes.shelters.events} == {"admin-1"}  # type: ignore[attr-defined]
+
+
+async def test_the_public_view_of_a_shelter_names_no_staff_account(
+    client: httpx.AsyncClient,
+) -> None:
+    """The smartphone page reads the shelter anonymously: opened_by/closed_by are staff data."""
+    await _create(client, "13101-0001")
+    await _open(client, "13101-0001")
+    anonymous = await client.get("/shelters/13101-0001", headers={"Authorization": ""})
+    assert anonymous.status_code == 200, anonymous.text
+    assert anonymous.json()["is_open"] is True and anonymous.json()["opened_at"] is not None
+    assert "opened_by" not in anonymous.json() and "closed_by" not in anonymous.json()
+    assert "admin-1" not in anonymous.text
+    [listed] = (await client.get("/shelters")).json()["items"]
+    assert listed["opened_by"] == "admin-1"  # staff see who opened it
 
 
 async def test_shelters_are_listed_a_page_at_a_time(client: httpx.AsyncClient) -> None:
@@ -364,3 +389,121 @@ def test_the_api_document_lists_every_endpoint() -> None:
         "/settings/status-items",
     }
     assert "text/csv" in paths["/shelters/import"]["post"]["requestBody"]["content"]
+
+
+# --- audit trail (S10.8) and the actor of check-ins and check-outs ---------------------------
+
+
+async def test_shelter_changes_and_forced_check_outs_are_audited_without_personal_data(
+    client: httpx.AsyncClient, audit: RecordedAudit, fakes: Fakes
+) -> None:
+    await _create(client, "13101-0001")
+    await _open(client, "13101-0001")
+    staff = ISSUER.headers("shelter_staff", shelters=["13101-0001"], sub="staff-01")
+    checked_in = await client.post(
+        "/shelters/13101-0001/check-ins",
+        json={"personal": PERSON, "consent": True},
+        headers={"Authorization": "", "X-Forwarded-For": "203.0.113.7"},
+    )
+    stay_id = checked_in.json()["stay_id"]
+    forced = await client.post(
+        f"/shelters/13101-0001/stays/{stay_id}/forced-check-out",
+        headers=staff | {"X-Forwarded-For": "198.51.100.4"},
+    )
+    assert forced.status_code == 200, forced.text
+    await client.patch("/shelters/13101-0001", json={"capacity": 300, "name": "新しい名前"})
+    await client.post("/shelters/13101-0001/close")
+    await client.delete("/shelters/13101-0001")
+    assert audit.actions() == [
+        "shelter.registered",
+        "shelter.opened",
+        "stay.forced_check_out",
+        "shelter.edited",
+        "shelter.closed",
+        "shelter.deleted",
+    ]
+    out = audit.events[2]
+    assert (out.actor, out.actor_kind, out.ip) == ("staff-01", "staff", "198.51.100.4")
+    assert (out.target_type, out.target_id, out.shelter_id) == ("stay", stay_id, "13101-0001")
+    assert audit.events[3].details == {"fields": "capacity,name"}  # which, not the values
+    dumped = " ".join(e.model_dump_json() for e in audit.events)
+    for secret in (*PERSON.values(), "新しい名前", "Bearer"):
+        assert secret not in dumped
+    # The stay events name who registered them: the smartphone's evacuee, the staff account.
+    stay_events = [e for e in fakes.stays.events if e.shelter_id == "13101-0001"]
+    assert [getattr(e, "actor", None) for e in stay_events] == ["evacuee", "staff-01"]
+
+
+async def test_settings_changes_and_imports_are_audited(
+    client: httpx.AsyncClient, audit: RecordedAudit
+) -> None:
+    put = await client.put("/settings/status-items", json={"items": ["要介護", "妊娠中"]})
+    assert put.status_code == 200
+    imported = await client.post(
+        "/shelters/import",
+        content=(DATA / "emergency_sites.utf8.csv").read_bytes(),
+        headers={"content-type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    assert audit.actions() == ["settings.status_items_set", "shelters.imported"]
+    assert audit.events[0].details == {"items": "2"} and audit.events[0].actor == "admin-1"
+    report = imported.json()
+    assert audit.events[1].details["rows"] == str(len(report["rows"]))
+    assert audit.events[1].details["accepted"] == str(report["accepted"])
+
+
+LINKS = [
+    {"url": "https://www.jma.go.jp/bosai/risk/", "label_ja": "キキクル", "label_en": "KiKiKuru"},
+    {"url": "http://bousai.pref.example.jp/", "label_ja": "県防災ページ", "label_en": "Prefecture"},
+]
+
+
+async def test_administrators_configure_the_home_page_links_that_staff_read(
+    client: httpx.AsyncClient, audit: RecordedAudit
+) -> None:
+    """S15: links to other disaster pages; admin writes, every staff role reads."""
+    assert (await client.get("/settings/links")).json() == {"links": []}
+    put = await client.put("/settings/links", json={"links": LINKS})
+    assert put.status_code == 200, put.text
+    assert put.json()["links"] == LINKS
+    for role in ("shelter_staff", "hq_viewer"):
+        read = await client.get("/settings/links", headers=ISSUER.headers(role, shelters=["x"]))
+        assert read.status_code == 200 and read.json()["links"] == LINKS
+    staff = ISSUER.headers("shelter_staff", shelters=["13101-0001"])
+    refused = await client.put("/settings/links", json={"links": []}, headers=staff)
+    assert refused.status_code == 403
+    anonymous = await client.get("/settings/links", headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+    assert audit.actions() == ["settings.links_set"]
+    assert audit.events[0].details == {"links": "2"}
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        [{"url": "javascript:alert(1)", "label_ja": "x", "label_en": "x"}],
+        [{"url": "data:text/html,hi", "label_ja": "x", "label_en": "x"}],
+        [{"url": "ftp://example.jp/", "label_ja": "x", "label_en": "x"}],
+        [{"url": "https://example.jp/", "label_ja": " ", "label_en": "x"}],
+        [{"url": "https://example.jp/", "label_ja": "x"}],
+        [{"url": f"https://example.jp/{n}", "label_ja": "x", "label_en": "x"} for n in range(21)],
+        [{"url": "https://example.jp/", "label_ja": "x", "label_en": "x", "target": "_top"}],
+    ],
+)
+async def test_links_that_are_not_plain_web_pages_are_refused(
+    client: httpx.AsyncClient, audit: RecordedAudit, links: list[dict[str, str]]
+) -> None:
+    refused = await client.put("/settings/links", json={"links": links})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["title_ja"]
+    assert audit.events == [] and (await client.get("/settings/links")).json() == {"links": []}
+
+
+async def test_the_same_link_twice_is_refused_by_the_rules_with_a_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    twice = await client.put("/settings/links", json={"links": [LINKS[0], LINKS[0]]})
+    assert twice.status_code == 422, twice.text
+    assert twice.json()["type"].endswith("/invalid-links")
+    assert twice.json()["detail"] == "Link 2: the same address twice"

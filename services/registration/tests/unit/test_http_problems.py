@@ -18,6 +18,8 @@ from shelter_registration.service_layer.handlers import Dependencies
 from shelter_runtime.settings import Environment
 from shelter_testing.tokens import TestIssuer
 
+from ..conftest import RecordedAudit
+
 SHELTER = "13101-0001"
 ISSUER = TestIssuer()
 CHECK_INS = f"/shelters/{SHELTER}/check-ins"
@@ -38,6 +40,7 @@ async def client(deps: Dependencies) -> AsyncIterator[httpx.AsyncClient]:
     """The real app and routes, with fakes behind the ports (no lifespan: nothing connects)."""
     app = bootstrap(Settings(environment=Environment.TEST, max_request_body_bytes=16 * 1024))
     app.state.deps = deps
+    app.state.audit = RecordedAudit()
     deps.shelters.by_id[SHELTER] = Shelter(SHELTER, "千代田小学校", 200, is_open=True)  # type: ignore[attr-defined]
     deps.shelters.by_id["closed-1"] = Shelter("closed-1", "閉鎖中", 10)  # type: ignore[attr-defined]
     ISSUER.install(app, "registration")

@@ -1,7 +1,8 @@
 """MongoDB (FerretDB locally) repositories of the auth service.
 
 FerretDB v1 has no transactions and no TTL indexes: every change is one document write
-(optimistic versions for accounts, compare-and-set for refresh-token rotation), and expired
+(optimistic versions for accounts; refresh-token rotation is guarded by inserting a claim
+with a unique `_id`, the one write FerretDB checks atomically), and expired
 revocations and rate-limit windows are purged by `purge_expired` from a background task.
 """
 
@@ -121,6 +122,8 @@ class MongoPolicies:
 class MongoSessions:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.collection: AsyncCollection[Document] = db["sessions"]
+        #: One document per refresh token ever used (`<session>:<token hash>:used`): the guard.
+        self.claims: AsyncCollection[Document] = db["refresh_claims"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("user_id", 1)])
@@ -134,11 +137,28 @@ class MongoSessions:
         return None if doc is None else Session(session_id=doc["_id"], **_without_id(doc))
 
     async def rotate(self, session_id: str, old_hash: str, new_hash: str, at: datetime) -> bool:
+        # FerretDB does not apply an update's filter atomically with its write: two requests
+        # with the same refresh token could both match `token_hash: old_hash`. The insert of a
+        # claim named by the old token is atomic (duplicate `_id`), so exactly one of them wins
+        # and the other is a replay.
+        session = await self.collection.find_one({"_id": session_id})
+        if session is None or session["token_hash"] != old_hash or session["revoked_at"]:
+            return False
+        try:
+            await self.claims.insert_one(
+                {"_id": f"{session_id}:{old_hash}:used", "session_id": session_id, "at": at}
+            )
+        except DuplicateKeyError:
+            return False
         result = await self.collection.update_one(
-            {"_id": session_id, "token_hash": old_hash, "revoked_at": None},
+            {"_id": session_id, "revoked_at": None},
             {"$set": {"token_hash": new_hash, "last_used_at": at}},
         )
         return result.modified_count == 1
+
+    async def purge_claims(self, before: datetime) -> None:
+        """Claims of refresh tokens used before `before` (older than any live session)."""
+        await self.claims.delete_many({"at": {"$lt": before}})
 
     async def revoke(self, session_id: str, at: datetime) -> bool:
         result = await self.collection.update_one(
@@ -224,9 +244,14 @@ class MongoRevocations:
 
     async def add(self, ids: Iterable[str], until: datetime) -> None:
         for revoked_id in ids:
-            await self.collection.update_one(
-                {"_id": revoked_id}, {"$max": {"until": until}}, upsert=True
-            )
+            try:
+                await self.collection.update_one(
+                    {"_id": revoked_id}, {"$max": {"until": until}}, upsert=True
+                )
+            except DuplicateKeyError:
+                # Two revocations of one id at once (a replayed refresh token): both upserts
+                # tried the insert; the document exists now, so the plain update applies.
+                await self.collection.update_one({"_id": revoked_id}, {"$max": {"until": until}})
 
     async def current(self, now: datetime) -> list[str]:
         cursor = self.collection.find({"until": {"$gt": now}}, {"_id": 1}).sort("_id", 1)
@@ -244,11 +269,15 @@ class MongoAuditLog:
         await self.collection.create_index([("at", 1)])
 
     async def append(self, record: AuditRecord) -> None:
-        fields = asdict(record)
-        fields["outcome"] = record.outcome.value
-        fields["actor_kind"] = record.actor_kind.value if record.actor_kind else None
-        fields["details"] = dict(record.details)
-        await self.collection.insert_one({"_id": fields.pop("record_id"), **fields})
+        await self.collection.insert_one(_audit_document(record))
+
+    async def add_once(self, record: AuditRecord) -> bool:
+        # The insert's duplicate-`_id` check is atomic on FerretDB: a replay is refused.
+        try:
+            await self.collection.insert_one(_audit_document(record))
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def between(self, start: datetime, end: datetime, limit: int) -> list[AuditRecord]:
         cursor = (
@@ -257,6 +286,14 @@ class MongoAuditLog:
             .limit(limit)
         )
         return [_audit_record(d) async for d in cursor]
+
+
+def _audit_document(record: AuditRecord) -> Document:
+    fields = asdict(record)
+    fields["outcome"] = record.outcome.value
+    fields["actor_kind"] = record.actor_kind.value if record.actor_kind else None
+    fields["details"] = dict(record.details)
+    return {"_id": fields.pop("record_id"), **fields}
 
 
 def _audit_record(doc: Document) -> AuditRecord:

@@ -28,7 +28,9 @@ class PrincipalKind(StrEnum):
 
 
 #: Scopes an integration client may hold (the PULL API and service-to-service audit records).
-SCOPES = frozenset({"shelters:read", "stats:read", "roster:read", "audit:write"})
+#: `roster:personal` adds the personal fields (names, birth date, address, ...) to what
+#: `roster:read` gives in the roster's PULL API (S17.2).
+SCOPES = frozenset({"shelters:read", "stats:read", "roster:read", "roster:personal", "audit:write"})
 
 USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
 #: Argon2 hashes whatever it is given: cap the input so a huge password cannot burn CPU.

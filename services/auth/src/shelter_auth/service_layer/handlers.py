@@ -52,6 +52,7 @@ from shelter_auth.service_layer.ports import (
     Sessions,
     TokenSigner,
 )
+from shelter_contracts.events import AuditRecorded
 
 SERVICE = "auth"
 #: Security events for monitoring; who and what are in the audit trail, never in log lines.
@@ -761,6 +762,26 @@ async def record_audit(cmd: RecordAudit, deps: Dependencies) -> model.AuditRecor
     )
     await deps.audit.append(record)
     return record
+
+
+async def store_audit_event(event: AuditRecorded, deps: Dependencies) -> bool:
+    """Keep an audit record published by another service, once per event id (S10.8)."""
+    kinds = {k.value: k for k in PrincipalKind}
+    record = model.AuditRecord(
+        record_id=str(event.event_id),
+        at=event.occurred_at,
+        service=event.producer,
+        action=event.action,
+        outcome=Outcome(event.outcome.value),
+        actor=event.actor or "anonymous",
+        actor_kind=kinds.get(event.actor_kind or ""),
+        ip=event.ip,
+        target_type=event.target_type,
+        target_id=event.target_id,
+        shelter_id=event.shelter_id,
+        details=tuple(sorted(event.details.items())),
+    )
+    return await deps.audit.add_once(record)
 
 
 async def audit_between(

@@ -47,7 +47,11 @@ class Sessions(Protocol):
     async def get(self, session_id: str) -> Session | None: ...
 
     async def rotate(self, session_id: str, old_hash: str, new_hash: str, at: datetime) -> bool:
-        """Replace the token hash only if it is still `old_hash` and not revoked."""
+        """Replace the token hash only if it is still `old_hash` and not revoked.
+
+        Atomic: of two calls with the same `old_hash`, at most one returns True, so a
+        replayed refresh token is detected even when both requests arrive together.
+        """
 
     async def revoke(self, session_id: str, at: datetime) -> bool: ...
 
@@ -89,6 +93,9 @@ class Revocations(Protocol):
 
 class AuditLog(Protocol):
     async def append(self, record: AuditRecord) -> None: ...
+
+    async def add_once(self, record: AuditRecord) -> bool:
+        """Store a record unless its `record_id` is stored already (a replayed event)."""
 
     async def between(self, start: datetime, end: datetime, limit: int) -> list[AuditRecord]:
         """Records with start <= at < end, oldest first, at most `limit`."""

@@ -17,9 +17,9 @@ worst queues an event twice under the same event id, which consumers drop.
 
 from __future__ import annotations
 
-import contextlib
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -31,6 +31,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from shelter_contracts.events import Channel, Event, ShelterType
 from shelter_contracts.personal import EvacueePersonal
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
+from shelter_registration.domain.links import DisasterLink
 from shelter_registration.domain.model import (
     AlreadyCheckedInError,
     ConcurrentUpdateError,
@@ -41,9 +42,38 @@ from shelter_registration.domain.model import (
 )
 from shelter_registration.service_layer.ports import EventDispatcher
 from shelter_runtime.mongo import Document, ShardedCollection
-from shelter_runtime.outbox import OUTBOX_FIELD, outbox_entries
+from shelter_runtime.outbox import OUTBOX_FIELD, OutboxRelay, outbox_entries
 
 DUPLICATE_KEY = 11000
+
+#: Shards of the stays: about 400 stays in each at 100,000 (a read by id scans one shard).
+STAY_SHARDS = 256
+#: Slot lists kept between a check-in's lookup and its insert (MongoStays.present, add).
+READ_SLOTS_KEPT = 1024
+
+
+#: The names the outbox relay knows the collections by (service_layer.handlers, bootstrap).
+SHELTERS_SOURCE = "shelters"
+STAYS_SOURCE = "stays"
+
+#: The stays, kept as the shards `stays_000` ... (see MongoStays); `stays` alone is where
+#: they were kept before, moved into the shards once at start (`MongoStays.ensure_indexes`).
+STAYS_COLLECTION = "stays"
+PERSON_STAYS_COLLECTION = "person_stays"
+
+#: The collections that hold personal data (names, addresses, birth dates), for whatever
+#: must find or delete it (a purge when a disaster is closed): each entry is a collection
+#: name, which also covers its shards `<name>_000`, `<name>_001`, ... (ShardedCollection).
+#: `stay_check_outs` holds only ids, times and digests; `outbox_pending` only ids.
+PERSONAL_DATA_COLLECTIONS: tuple[str, ...] = (STAYS_COLLECTION, PERSON_STAYS_COLLECTION)
+
+
+def is_personal_data_collection(name: str) -> bool:
+    """True for a collection of PERSONAL_DATA_COLLECTIONS or one of its shards."""
+    return any(
+        name == base or (name.startswith(f"{base}_") and name[len(base) + 1 :].isdigit())
+        for base in PERSONAL_DATA_COLLECTIONS
+    )
 
 
 class MongoShelters:
@@ -51,19 +81,19 @@ class MongoShelters:
         self.collection: AsyncCollection[Document] = db["shelters"]
         self.changes: AsyncCollection[Document] = db["shelter_changes"]
         self._namespace = topic_namespace
+        # Events are pointed at before they are written, so the relay never scans (outbox).
+        self._marks = OutboxRelay.marks(db, SHELTERS_SOURCE)
 
     async def get(self, shelter_id: str) -> Shelter | None:
         doc = await self.collection.find_one({"_id": shelter_id}, {OUTBOX_FIELD: 0})
         return None if doc is None else _shelter(doc)
 
     async def add(self, shelter: Shelter, events: Sequence[Event]) -> None:
+        entries = outbox_entries(SHELTERS, self._namespace, events)
+        await self._marks.mark(shelter.shelter_id, entries)
         try:
             await self.collection.insert_one(
-                {
-                    "_id": shelter.shelter_id,
-                    **_shelter_fields(shelter),
-                    OUTBOX_FIELD: outbox_entries(SHELTERS, self._namespace, events),
-                }
+                {"_id": shelter.shelter_id, **_shelter_fields(shelter), OUTBOX_FIELD: entries}
             )
         except DuplicateKeyError as exc:
             raise ShelterAlreadyExistsError(shelter.shelter_id) from exc
@@ -79,6 +109,7 @@ class MongoShelters:
                 }
                 for shelter, events in shelters[start : start + 500]
             ]
+            await self._marks.mark_many([(doc["_id"], doc[OUTBOX_FIELD]) for doc in docs])
             try:
                 await self.collection.insert_many(docs, ordered=False)
             except BulkWriteError as exc:
@@ -96,6 +127,7 @@ class MongoShelters:
             "fields": _shelter_fields(shelter),
             "events": outbox_entries(SHELTERS, self._namespace, events),
         }
+        await self._marks.mark(shelter.shelter_id, change["events"])
         try:
             await self.changes.insert_one(change)
         except DuplicateKeyError as exc:
@@ -179,7 +211,9 @@ class MongoStays:
     match (a missing or recent document costs about 3 microseconds per stored one, 300 ms at
     100,000 stays), an update scans the whole collection, and a UUID `_id` is slower still;
     only the duplicate-`_id` check of an insert is indexed. So a stay is stored under
-    `str(stay_id)` and the duplicate check never reads `stays`:
+    `str(stay_id)` in the shard of that id (`stays_000` ...: a read, the check-out's update
+    and the outbox relay's delivery scan one shard, about 400 stays at 100,000), and the
+    duplicate check never reads the stays:
 
     - `person_stays` (sharded by `_id`, see ShardedCollection): the stays of one person and
       mode as slots `<mode>|<person key>|0`, `|1`, ... in order of check-in, each inserted
@@ -193,23 +227,46 @@ class MongoStays:
     A slot is written before its stay, so a writer that died in between leaves a slot whose
     stay is missing: the next reader inserts the stay from the slot (rolls it forward; an
     insert of an existing stay is refused cheaply by its `_id`) instead of being blocked.
-    `stays` itself keeps the `present_key` field for the unique index of older databases.
+    A stay keeps the `present_key` field for the unique index of older databases.
     """
 
     def __init__(self, db: AsyncDatabase[Document], topic_namespace: str) -> None:
-        self.collection: AsyncCollection[Document] = db["stays"]
+        self.collection = ShardedCollection(db, STAYS_COLLECTION, STAY_SHARDS)
         self.check_outs = ShardedCollection(db, "stay_check_outs")
-        self.people = ShardedCollection(db, "person_stays")
+        self.people = ShardedCollection(db, PERSON_STAYS_COLLECTION)
+        self._legacy: AsyncCollection[Document] = db[STAYS_COLLECTION]
         self._namespace = topic_namespace
+        self._marks = OutboxRelay.marks(db, STAYS_SOURCE)
+        # The slots `present` just read, which the check-in's `add` then starts from instead
+        # of reading them again (see `add`); bounded, as a lookup that is not followed by an
+        # add (a refusal) leaves its entry.
+        self._read_slots: OrderedDict[tuple[str, bool], list[Stay]] = OrderedDict()
 
     async def ensure_indexes(self) -> None:
-        # Nothing to create: the slots enforce one present stay per person and shelter, and
-        # FerretDB would use no index to read anyway.
-        return None
+        """Move the stays of an older database (one `stays` collection) into the shards.
+
+        No index to create: the slots enforce one present stay per person and shelter, and
+        FerretDB would use no index to read anyway. The move runs at start, before requests
+        are served; copying is idempotent (an id already in its shard is skipped), so two
+        instances starting together both succeed, and the old collection is dropped last.
+        Pending events keep their pointers and reach Kafka from the shards.
+        """
+        db = self.collection.database
+        if STAYS_COLLECTION not in await db.list_collection_names():
+            return
+        batch: list[Document] = []
+        async for doc in self._legacy.find({}):
+            batch.append({**doc, "_id": str(doc["_id"])})
+            if len(batch) == 500:
+                await self.collection.insert_many_once(batch)
+                batch = []
+        if batch:
+            await self.collection.insert_many_once(batch)
+        await self._legacy.drop()
 
     async def get(self, stay_id: UUID) -> Stay | None:
-        # A scan of `stays` until the stay (see above): used by a staff or self check-out only.
-        doc = await self.collection.find_one({"_id": str(stay_id)}, {OUTBOX_FIELD: 0})
+        # A scan of the stay's shard until the stay (see above).
+        doc = await self.collection.find_one(str(stay_id), {OUTBOX_FIELD: 0})
         return None if doc is None else _stay(doc)
 
     def _document(self, stay: Stay, events: Sequence[Event]) -> Document:
@@ -231,9 +288,15 @@ class MongoStays:
 
     async def add(self, stay: Stay, events: Sequence[Event]) -> None:
         document = self._document(stay, events)
-        slots = await self._slots(stay.person_key, stay.training)
+        await self._marks.mark(document["_id"], document[OUTBOX_FIELD])
+        # Slots are inserted once, so slots read a moment ago are a true beginning of the list
+        # (a slot taken since is found by the insert below); only a refusal needs a fresh read,
+        # as a stay that was present then may have been checked out since.
+        slots = self._read_slots.pop((stay.person_key, stay.training), None)
+        if slots is None or _present_at(slots, stay.shelter_id):
+            slots = await self._slots(stay.person_key, stay.training)
         while True:
-            if any(s.shelter_id == stay.shelter_id and s.checked_out_at is None for s in slots):
+            if _present_at(slots, stay.shelter_id):
                 raise AlreadyCheckedInError(stay.shelter_id)
             slot_id = _slot_id(stay.person_key, stay.training, len(slots))
             if await self.people.insert_once({"_id": slot_id, "stay": document}):
@@ -241,14 +304,13 @@ class MongoStays:
             claimed = await self.people.find_one(slot_id)  # a racing check-in took the slot
             assert claimed is not None
             slots.append(await self._slot_stay(claimed))
-        with contextlib.suppress(DuplicateKeyError):  # a reader rolled our slot forward
-            await self.collection.insert_one(document)
+        # Refused (False) when a reader rolled our slot forward already.
+        await self.collection.insert_once(document)
 
     async def _slot_stay(self, slot: Document) -> Stay:
         """The stay of a slot, checked out if claimed so; its stay document rolled forward."""
         document = slot["stay"]
-        with contextlib.suppress(DuplicateKeyError):  # stored, as nearly always
-            await self.collection.insert_one(document)
+        await self.collection.insert_once(document)  # refused: stored, as nearly always
         stay = _stay({key: value for key, value in document.items() if key != OUTBOX_FIELD})
         check_out = await self.check_outs.find_one(document["_id"])
         if check_out is None:
@@ -270,6 +332,9 @@ class MongoStays:
 
     async def present(self, person_key: str, training: bool) -> list[Stay]:
         stays = await self._slots(person_key, training)
+        self._read_slots[(person_key, training)] = list(stays)
+        while len(self._read_slots) > READ_SLOTS_KEPT:
+            self._read_slots.popitem(last=False)
         return sorted((s for s in stays if s.checked_out_at is None), key=lambda s: s.checked_in_at)
 
     async def check_out(self, stay: Stay, events: Sequence[Event]) -> bool:
@@ -282,6 +347,7 @@ class MongoStays:
             },
             "events": outbox_entries(EVACUEE_STAYS, self._namespace, events),
         }
+        await self._marks.mark(change["_id"], change["events"])
         if not await self.check_outs.insert_once(change):
             claimed = await self.check_outs.find_one(change["_id"])
             if claimed is not None:
@@ -291,17 +357,22 @@ class MongoStays:
         return True
 
     async def _apply(self, change: Document) -> None:
-        # Read first: the update scans the whole collection on FerretDB v1 (see above), so
-        # a check-out already applied is not written again. The outbox relay needs the
+        # Read first: the update scans the whole shard on FerretDB v1 (see above), so a
+        # check-out already applied is not written again. The outbox relay needs the
         # events in the stay's own document, so this write cannot move elsewhere.
-        current = await self.collection.find_one({"_id": change["_id"]}, {"checked_out_at": 1})
+        shard = self.collection.of(change["_id"])
+        current = await shard.find_one({"_id": change["_id"]}, {"checked_out_at": 1})
         if current is None or current.get("checked_out_at") is not None:
             return
         # By `_id` alone: FerretDB filters any other condition after decoding every document.
-        await self.collection.update_one(
+        await shard.update_one(
             {"_id": change["_id"]},
             {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
         )
+
+
+def _present_at(stays: Sequence[Stay], shelter_id: str) -> bool:
+    return any(s.shelter_id == shelter_id and s.checked_out_at is None for s in stays)
 
 
 def _slot_id(person_key: str, training: bool, number: int) -> str:
@@ -348,4 +419,23 @@ class MongoStatusItems:
     async def set(self, items: tuple[str, ...]) -> None:
         await self.collection.update_one(
             {"_id": "status-items"}, {"$set": {"items": list(items)}}, upsert=True
+        )
+
+
+class MongoLinks:
+    """The staff home page's links to other disaster pages (S15), one settings document."""
+
+    _ID = "disaster-links"
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.collection: AsyncCollection[Document] = db["settings"]
+
+    async def get(self) -> tuple[DisasterLink, ...]:
+        doc = await self.collection.find_one({"_id": self._ID})
+        return () if doc is None else tuple(DisasterLink(**link) for link in doc["links"])
+
+    async def set(self, links: tuple[DisasterLink, ...]) -> None:
+        # A replace of one whole document by `_id`: the last administrator's list wins.
+        await self.collection.replace_one(
+            {"_id": self._ID}, {"links": [asdict(link) for link in links]}, upsert=True
         )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shelter_contracts.events import Channel, ShelterType
 from shelter_contracts.personal import EvacueePersonal
+from shelter_registration.domain.links import DisasterLink
 
 
 class Command(BaseModel):
@@ -94,6 +95,8 @@ class CheckIn(Command):
     message: str | None = None
     remarks: str | None = None
     consent: bool = False
+    #: Staff account id, `kiosk:<token id>`, or "evacuee" (the smartphone form).
+    actor: str | None = None
 
 
 class CheckOut(Command):
@@ -101,7 +104,14 @@ class CheckOut(Command):
     stay_id: UUID
     channel: Channel
     forced: bool = False
+    actor: str | None = None
 
 
 class SetStatusItems(Command):
     items: tuple[str, ...]
+
+
+class SetLinks(Command):
+    """Replace the staff home page's links to other disaster pages (S15)."""
+
+    links: tuple[DisasterLink, ...]

@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from shelter_contracts.events import ShelterId
 from shelter_registration.config import Settings
-from shelter_registration.domain import model, open_data
+from shelter_registration.domain import links, model, open_data
 from shelter_registration.service_layer import handlers
 from shelter_runtime.http import require_json
 from shelter_runtime.problems import ProblemError
@@ -178,6 +178,12 @@ _REFUSALS: dict[type[model.DomainError], tuple[int, str, str, str]] = {
         "The local government code is not a valid 6-digit code",
         "全国地方公共団体コードが正しくありません",
     ),
+    links.InvalidLinksError: (
+        422,
+        "invalid-links",
+        "A link is not acceptable: http(s) addresses, two labels, at most 20 links",
+        "リンクの設定に誤りがあります（http(s)のアドレス、日英の表示名、20件まで）",
+    ),
 }
 
 
@@ -202,6 +208,8 @@ def refusal(error: model.DomainError, *, public: bool = False) -> ProblemError:
     extensions: dict[str, Any] = {}
     if isinstance(error, model.AlreadyCheckedInError) and error.stay_id is not None and not public:
         extensions["stay_id"] = str(error.stay_id)
+    if isinstance(error, links.InvalidLinksError):
+        detail = error.reason
     if isinstance(error, model.UnknownStatusError):
         detail = "Not offered: " + ", ".join(error.unknown)
         extensions["unknown_statuses"] = list(error.unknown)

@@ -20,9 +20,11 @@ from shelter_registration.domain.commands import (
     ImportShelters,
     OpenShelter,
     RegisterShelter,
+    SetLinks,
     SetStatusItems,
     SetTrainingMode,
 )
+from shelter_registration.domain.links import DisasterLink
 from shelter_registration.entrypoints.deps import (
     Administrator,
     AnyStaff,
@@ -42,17 +44,22 @@ from shelter_registration.entrypoints.schemas import (
     CheckInPublic,
     CheckOutCreate,
     CheckOutPublic,
+    DisasterLinkBody,
+    DisasterLinksPublic,
     ImportedRowPublic,
     ImportReportPublic,
     ShelterCreate,
     ShelterPage,
     ShelterPublic,
+    ShelterStaffView,
     ShelterUpdate,
     StaffCheckInCreate,
     StatusItemsPublic,
     TrainingModeUpdate,
 )
 from shelter_registration.service_layer import handlers
+from shelter_runtime.audit import EVACUEE, record_audit
+from shelter_runtime.security import Principal
 
 T = TypeVar("T")
 Responses = dict[int | str, dict[str, Any]]
@@ -75,7 +82,14 @@ async def _run(call: Awaitable[T], *, public: bool = False) -> T:
 
 
 def _public(shelter: model.Shelter, settings: Settings) -> ShelterPublic:
-    return ShelterPublic(
+    """The anonymous view (S16): who opened or closed the shelter is staff information."""
+    return ShelterPublic.model_validate(
+        _staff_view(shelter, settings).model_dump(exclude={"opened_by", "closed_by"})
+    )
+
+
+def _staff_view(shelter: model.Shelter, settings: Settings) -> ShelterStaffView:
+    return ShelterStaffView(
         shelter_id=shelter.shelter_id,
         name=shelter.name,
         capacity=shelter.capacity,
@@ -106,8 +120,8 @@ def _public(shelter: model.Shelter, settings: Settings) -> ShelterPublic:
     responses={409: {"description": "Shelter id taken"}},
 )
 async def create_shelter(
-    who: Administrator, body: ShelterCreate, deps: Deps, settings: SettingsDep
-) -> ShelterPublic:
+    who: Administrator, body: ShelterCreate, request: Request, deps: Deps, settings: SettingsDep
+) -> ShelterStaffView:
     """Register a shelter (S10.6); it starts closed."""
     cmd = RegisterShelter(
         shelter_id=body.shelter_id,
@@ -121,7 +135,9 @@ async def create_shelter(
         municipality_code=body.municipality_code,
         actor=who.sub,
     )
-    return _public(await _run(handlers.register_shelter(cmd, deps)), settings)
+    shelter = await _run(handlers.register_shelter(cmd, deps))
+    await _audit_shelter(request, who, "shelter.registered", shelter.shelter_id)
+    return _staff_view(shelter, settings)
 
 
 @shelters.get("")
@@ -135,7 +151,7 @@ async def list_shelters(
     """The shelters that are not deleted, by id, one page at a time (S10.3, S14)."""
     page, total = await deps.shelters.list(offset, limit)
     return ShelterPage(
-        items=[_public(s, settings) for s in page], total=total, offset=offset, limit=limit
+        items=[_staff_view(s, settings) for s in page], total=total, offset=offset, limit=limit
     )
 
 
@@ -157,6 +173,14 @@ async def import_shelters(who: Administrator, request: Request, deps: Deps) -> I
     """Create or update shelters from the municipal open-data CSV (UTF-8 or Shift_JIS)."""
     cmd = ImportShelters(data=await request.body(), actor=who.sub)
     report = await _run(handlers.import_shelters(cmd, deps))
+    counts = {s.value: report.count(s) for s in handlers.RowStatus}
+    await record_audit(
+        request,
+        who,
+        "shelters.imported",
+        target_type="shelter_list",
+        details={"dataset": report.dataset.value, "rows": len(report.rows), **counts},
+    )
     return ImportReportPublic(
         dataset=report.dataset.value,
         encoding=report.encoding,
@@ -189,13 +213,17 @@ async def edit_shelter(
     who: Administrator,
     shelter_id: ShelterPath,
     body: ShelterUpdate,
+    request: Request,
     deps: Deps,
     settings: SettingsDep,
-) -> ShelterPublic:
+) -> ShelterStaffView:
     """Edit a shelter's master facts (S10.6); send `version` to refuse stale edits."""
     given = body.model_dump(include=body.model_fields_set - {"version"})
     cmd = EditShelter(shelter_id=shelter_id, expected_version=body.version, actor=who.sub, **given)
-    return _public(await _run(handlers.edit_shelter(cmd, deps)), settings)
+    shelter = await _run(handlers.edit_shelter(cmd, deps))
+    fields = ",".join(sorted(given))
+    await _audit_shelter(request, who, "shelter.edited", shelter_id, fields=fields)
+    return _staff_view(shelter, settings)
 
 
 @shelters.delete(
@@ -204,10 +232,13 @@ async def edit_shelter(
     dependencies=[OptionalJsonBody],
     responses=_404 | _409,
 )
-async def delete_shelter(who: Administrator, shelter_id: ShelterPath, deps: Deps) -> Response:
+async def delete_shelter(
+    who: Administrator, shelter_id: ShelterPath, request: Request, deps: Deps
+) -> Response:
     """Delete a shelter (S10.6): kept as deleted, refuses check-ins, 404 afterwards."""
     cmd = DeleteShelter(shelter_id=shelter_id, actor=who.sub)
     await _run(handlers.delete_shelter(cmd, deps))
+    await _audit_shelter(request, who, "shelter.deleted", shelter_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -215,24 +246,30 @@ async def delete_shelter(who: Administrator, shelter_id: ShelterPath, deps: Deps
 async def open_shelter(
     who: ShelterStaff,
     shelter_id: ShelterPath,
+    request: Request,
     deps: Deps,
     settings: SettingsDep,
-) -> ShelterPublic:
+) -> ShelterStaffView:
     """Open the shelter (開設): it accepts check-ins; records who and when."""
     cmd = OpenShelter(shelter_id=shelter_id, actor=who.sub)
-    return _public(await _run(handlers.open_shelter(cmd, deps)), settings)
+    shelter = await _run(handlers.open_shelter(cmd, deps))
+    await _audit_shelter(request, who, "shelter.opened", shelter_id)
+    return _staff_view(shelter, settings)
 
 
 @shelters.post("/{shelter_id}/close", dependencies=[OptionalJsonBody], responses=_404 | _409)
 async def close_shelter(
     who: ShelterStaff,
     shelter_id: ShelterPath,
+    request: Request,
     deps: Deps,
     settings: SettingsDep,
-) -> ShelterPublic:
+) -> ShelterStaffView:
     """Close the shelter (閉鎖): it refuses check-ins; records who and when."""
     cmd = CloseShelter(shelter_id=shelter_id, actor=who.sub)
-    return _public(await _run(handlers.close_shelter(cmd, deps)), settings)
+    shelter = await _run(handlers.close_shelter(cmd, deps))
+    await _audit_shelter(request, who, "shelter.closed", shelter_id)
+    return _staff_view(shelter, settings)
 
 
 @shelters.put("/{shelter_id}/training", dependencies=[JsonBody], responses=_404 | _409)
@@ -240,12 +277,17 @@ async def set_training_mode(
     who: ShelterStaff,
     shelter_id: ShelterPath,
     body: TrainingModeUpdate,
+    request: Request,
     deps: Deps,
     settings: SettingsDep,
-) -> ShelterPublic:
+) -> ShelterStaffView:
     """Switch training mode (訓練モード): its check-ins are marked training."""
     cmd = SetTrainingMode(shelter_id=shelter_id, training=body.training, actor=who.sub)
-    return _public(await _run(handlers.set_training_mode(cmd, deps)), settings)
+    shelter = await _run(handlers.set_training_mode(cmd, deps))
+    await _audit_shelter(
+        request, who, "shelter.training_mode_set", shelter_id, training=body.training
+    )
+    return _staff_view(shelter, settings)
 
 
 # --- check-in and check-out (S12, S16.2, S11.1) ----------------------------------------------
@@ -295,6 +337,7 @@ async def smartphone_check_in(
         statuses=body.statuses,
         message=body.message,
         consent=body.consent,
+        actor=EVACUEE,
     )
     return _checked_in(await _run(handlers.check_in(cmd, deps), public=True))
 
@@ -316,6 +359,7 @@ async def staff_check_in(
         statuses=body.statuses,
         message=body.message,
         remarks=body.remarks,
+        actor=who.sub,
     )
     return _checked_in(await _run(handlers.check_in(cmd, deps)))
 
@@ -329,7 +373,9 @@ async def smartphone_check_out(
     shelter_id: ShelterPath, body: CheckOutCreate, deps: Deps
 ) -> CheckOutPublic:
     """Check out from the smartphone (S10 public 2)."""
-    cmd = CheckOut(shelter_id=shelter_id, stay_id=body.stay_id, channel=Channel.SMARTPHONE)
+    cmd = CheckOut(
+        shelter_id=shelter_id, stay_id=body.stay_id, channel=Channel.SMARTPHONE, actor=EVACUEE
+    )
     return _checked_out(await _run(handlers.check_out(cmd, deps), public=True))
 
 
@@ -342,11 +388,27 @@ async def forced_check_out(
     who: ShelterDesk,
     shelter_id: ShelterPath,
     stay_id: StayPath,
+    request: Request,
     deps: Deps,
 ) -> CheckOutPublic:
     """Staff check out someone who forgot to (S11.1 「退」); marked forced."""
-    cmd = CheckOut(shelter_id=shelter_id, stay_id=stay_id, channel=Channel.STAFF, forced=True)
-    return _checked_out(await _run(handlers.check_out(cmd, deps)))
+    cmd = CheckOut(
+        shelter_id=shelter_id,
+        stay_id=stay_id,
+        channel=Channel.STAFF,
+        forced=True,
+        actor=who.sub,
+    )
+    event = await _run(handlers.check_out(cmd, deps))
+    await record_audit(
+        request,
+        who,
+        "stay.forced_check_out",
+        target_type="stay",
+        target_id=str(stay_id),
+        shelter_id=shelter_id,
+    )
+    return _checked_out(event)
 
 
 # --- settings (S10.7) ------------------------------------------------------------------------
@@ -360,8 +422,65 @@ async def get_status_items(deps: Deps) -> StatusItemsPublic:
 
 @settings_router.put("/status-items", dependencies=[JsonBody])
 async def set_status_items(
-    who: Administrator, body: StatusItemsPublic, deps: Deps
+    who: Administrator, body: StatusItemsPublic, request: Request, deps: Deps
 ) -> StatusItemsPublic:
     """Configure the status items (admin, S10.7); check-ins with others get 422."""
     items = await handlers.set_status_items(SetStatusItems(items=tuple(body.items)), deps)
+    await record_audit(
+        request,
+        who,
+        "settings.status_items_set",
+        target_type="settings",
+        details={"items": len(items)},
+    )
     return StatusItemsPublic(items=list(items))
+
+
+def _links(links: tuple[DisasterLink, ...]) -> DisasterLinksPublic:
+    return DisasterLinksPublic(
+        links=[
+            DisasterLinkBody.model_validate(
+                {"url": x.url, "label_ja": x.label_ja, "label_en": x.label_en}
+            )
+            for x in links
+        ]
+    )
+
+
+@settings_router.get("/links")
+async def get_links(who: AnyStaff, deps: Deps) -> DisasterLinksPublic:
+    """The links to other disaster pages on the staff home page (S10.9, S15)."""
+    return _links(await handlers.disaster_links(deps))
+
+
+@settings_router.put(
+    "/links",
+    dependencies=[JsonBody],
+    responses={422: {"description": "Not an http(s) address, a label missing, over 20 links"}},
+)
+async def set_links(
+    who: Administrator, body: DisasterLinksPublic, request: Request, deps: Deps
+) -> DisasterLinksPublic:
+    """Replace the home page's links (admin, S15): http(s) only, labels ja/en, at most 20."""
+    cmd = SetLinks(
+        links=tuple(DisasterLink(str(x.url), x.label_ja, x.label_en) for x in body.links)
+    )
+    stored = await _run(handlers.set_disaster_links(cmd, deps))
+    await record_audit(
+        request, who, "settings.links_set", target_type="settings", details={"links": len(stored)}
+    )
+    return _links(stored)
+
+
+async def _audit_shelter(
+    request: Request, who: Principal, action: str, shelter_id: str, **details: object
+) -> None:
+    await record_audit(
+        request,
+        who,
+        action,
+        target_type="shelter",
+        target_id=shelter_id,
+        shelter_id=shelter_id,
+        details=details,
+    )

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    HttpUrl,
     StringConstraints,
     field_validator,
     model_validator,
@@ -92,6 +93,8 @@ class ShelterUpdate(BaseModel):
 
 
 class ShelterPublic(BaseModel):
+    """What anyone may read of a shelter (the smartphone form): no staff account ids."""
+
     shelter_id: str
     name: str
     capacity: int
@@ -103,16 +106,21 @@ class ShelterPublic(BaseModel):
     municipality_code: str | None
     is_open: bool
     opened_at: datetime | None
-    opened_by: str | None
     closed_at: datetime | None
-    closed_by: str | None
     training: bool
     version: int
     check_in_url: str = Field(description="The smartphone registration page (its QR code)")
 
 
+class ShelterStaffView(ShelterPublic):
+    """A shelter as staff see it: also who opened and closed it (staff account ids)."""
+
+    opened_by: str | None = Field(description="Staff account that opened it (開設者)")
+    closed_by: str | None = Field(description="Staff account that closed it")
+
+
 class ShelterPage(BaseModel):
-    items: list[ShelterPublic]
+    items: list[ShelterStaffView]
     total: int
     offset: int
     limit: int
@@ -196,3 +204,26 @@ class StatusItemsPublic(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[StatusItem] = Field(max_length=50, examples=[["要介護", "妊娠中"]])
+
+
+LinkLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class DisasterLinkBody(BaseModel):
+    """A link to another disaster page (S15), e.g. the prefecture's page or JMA キキクル."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl = Field(
+        description="http:// or https:// only", examples=["https://www.jma.go.jp/bosai/risk/"]
+    )
+    label_ja: LinkLabel = Field(examples=["キキクル（危険度分布）"])
+    label_en: LinkLabel = Field(examples=["JMA risk map (KiKiKuru)"])
+
+
+class DisasterLinksPublic(BaseModel):
+    """The staff home page's links to other disaster pages (S10.9, S15), in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    links: list[DisasterLinkBody] = Field(max_length=20)

@@ -18,7 +18,7 @@ from shelter_contracts.events import (
     ShelterTrainingModeChanged,
     ShelterUpdated,
 )
-from shelter_registration.domain import model, open_data
+from shelter_registration.domain import links, model, open_data
 from shelter_registration.domain.commands import (
     CheckIn,
     CheckOut,
@@ -28,12 +28,14 @@ from shelter_registration.domain.commands import (
     ImportShelters,
     OpenShelter,
     RegisterShelter,
+    SetLinks,
     SetStatusItems,
     SetTrainingMode,
 )
 from shelter_registration.service_layer.ports import (
     Clock,
     EventDispatcher,
+    Links,
     Shelters,
     StatusItems,
     Stays,
@@ -51,6 +53,7 @@ class Dependencies:
     status_items: StatusItems
     dispatcher: EventDispatcher
     clock: Clock
+    links: Links
 
 
 # --- shelters (S10.6, S13.1, S14) ------------------------------------------------------------
@@ -306,6 +309,18 @@ async def set_status_items(cmd: SetStatusItems, deps: Dependencies) -> tuple[str
     return items
 
 
+async def disaster_links(deps: Dependencies) -> tuple[links.DisasterLink, ...]:
+    """The links to other disaster pages on the staff home page (S15)."""
+    return await deps.links.get()
+
+
+async def set_disaster_links(cmd: SetLinks, deps: Dependencies) -> tuple[links.DisasterLink, ...]:
+    """Replace the home page's links (admin, S15); every one must be an http(s) address."""
+    checked = links.checked_links(cmd.links)
+    await deps.links.set(checked)
+    return checked
+
+
 async def check_in(cmd: CheckIn, deps: Dependencies) -> EvacueeCheckedIn:
     """Check an evacuee in (入所, S12) from any channel; someone present elsewhere moves (転所).
 
@@ -336,7 +351,7 @@ async def check_in(cmd: CheckIn, deps: Dependencies) -> EvacueeCheckedIn:
 
     person = model.person_digest(cmd.personal)
     present = await deps.stays.present(person, shelter.training)
-    await _refuse_if_present_here(present, shelter.shelter_id, cmd.channel, deps)
+    await _refuse_if_present_here(present, shelter.shelter_id, cmd.channel, deps, cmd.actor)
     now = deps.clock.now()
     stay = model.Stay(
         stay_id=uuid4(),
@@ -364,30 +379,39 @@ async def check_in(cmd: CheckIn, deps: Dependencies) -> EvacueeCheckedIn:
         checked_in_at=now,
         training=stay.training,
         transferred_from=stay.transferred_from,
+        actor=cmd.actor,
     )
     try:
         await deps.stays.add(stay, [event])
     except model.AlreadyCheckedInError:  # a racing request checked the same person in
         present = await deps.stays.present(person, shelter.training)
-        await _refuse_if_present_here(present, shelter.shelter_id, cmd.channel, deps)
+        await _refuse_if_present_here(present, shelter.shelter_id, cmd.channel, deps, cmd.actor)
         raise
     await deps.dispatcher.deliver(STAYS, stay.stay_id)
-    await _transfer_out(present, shelter.shelter_id, cmd.channel, deps)
+    await _transfer_out(present, shelter.shelter_id, cmd.channel, deps, cmd.actor)
     return event
 
 
 async def _refuse_if_present_here(
-    present: list[model.Stay], shelter_id: str, channel: Channel, deps: Dependencies
+    present: list[model.Stay],
+    shelter_id: str,
+    channel: Channel,
+    deps: Dependencies,
+    actor: str | None,
 ) -> None:
     here = [s for s in present if s.shelter_id == shelter_id]
     if here:
         # Finish a transfer that a crash interrupted before answering (see check_in).
-        await _transfer_out([s for s in present if s not in here], shelter_id, channel, deps)
+        await _transfer_out([s for s in present if s not in here], shelter_id, channel, deps, actor)
         raise model.AlreadyCheckedInError(shelter_id, here[0].stay_id)
 
 
 async def _transfer_out(
-    stays: list[model.Stay], to_shelter: str, channel: Channel, deps: Dependencies
+    stays: list[model.Stay],
+    to_shelter: str,
+    channel: Channel,
+    deps: Dependencies,
+    actor: str | None,
 ) -> None:
     for stay in stays:
         now = deps.clock.now()
@@ -400,6 +424,7 @@ async def _transfer_out(
             channel=channel,
             checked_out_at=now,
             transferred_to=to_shelter,
+            actor=actor,
         )
         if await deps.stays.check_out(left, [event]):
             await deps.dispatcher.deliver(STAYS, stay.stay_id)
@@ -420,6 +445,7 @@ async def check_out(cmd: CheckOut, deps: Dependencies) -> EvacueeCheckedOut:
         channel=cmd.channel,
         checked_out_at=now,
         forced=cmd.forced,
+        actor=cmd.actor,
     )
     if not await deps.stays.check_out(left, [event]):
         raise model.AlreadyCheckedOutError(str(cmd.stay_id))

@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from shelter_contracts.events import Event
+from shelter_registration.domain.links import DisasterLink
 from shelter_registration.domain.model import Shelter, Stay
 
 
@@ -59,6 +60,14 @@ class StatusItems(Protocol):
         """The configured items; None until an admin configured them."""
 
     async def set(self, items: tuple[str, ...]) -> None: ...
+
+
+class Links(Protocol):
+    """The links to other disaster pages on the staff home page (S15)."""
+
+    async def get(self) -> tuple[DisasterLink, ...]: ...
+
+    async def set(self, links: tuple[DisasterLink, ...]) -> None: ...
 
 
 class EventDispatcher(Protocol):

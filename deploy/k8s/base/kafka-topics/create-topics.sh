@@ -33,6 +33,11 @@ export LOG_DIR=${LOG_DIR:-/tmp/kafka-logs}
 base_topics=(
   shelter.evacuee-stays.v1
   shelter.shelters.v1
+  shelter.occupancy.v1
+  shelter.card-reads.v1
+  shelter.audit.v1
+  shelter.evacuee-corrections.v1
+  shelter.disaster.v1
 )
 
 topics_cli() {

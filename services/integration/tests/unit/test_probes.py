@@ -33,6 +33,21 @@ async def test_alive_but_not_ready_without_kafka_and_database(client: httpx.Asyn
     assert response.json()["checks"] == {"kafka": "unreachable", "database": "unreachable"}
 
 
+async def test_readiness_reports_the_broker_link_when_one_is_configured() -> None:
+    settings = Settings(
+        environment=Environment.TEST,
+        kafka_bootstrap_servers="127.0.0.1:1",
+        mongodb_uri=SecretStr("mongodb://127.0.0.1:1/"),
+        orion_ld_url="http://127.0.0.1:1",
+        broker_timeout_seconds=1,
+    )
+    transport = httpx.ASGITransport(app=bootstrap(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://integration") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["ngsi_ld_broker"] == "unreachable"
+
+
 async def test_unknown_path_is_a_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/nothing-here")
     assert response.status_code == 404

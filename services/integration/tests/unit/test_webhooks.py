@@ -1,0 +1,164 @@
+"""PUSH (S17.2): signed deliveries, retries with backoff, dead letters, manual redelivery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from shelter_integration.domain.model import Facts, Occupancy
+from shelter_integration.domain.webhooks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryStatus,
+    RetryPolicy,
+    Webhook,
+    WebhookEvent,
+    verify,
+)
+from shelter_integration.service_layer.ports import Shelters
+from shelter_integration.service_layer.webhooks import WebhookDispatcher, WebhookStore
+
+SECRET = "s" * 32
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+class Receiver:
+    """A webhook receiver that verifies every signature and fails while told to."""
+
+    def __init__(self) -> None:
+        self.failures_left = 0
+        self.received: list[dict[str, Any]] = []
+        self.bad_signatures = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = request.content.decode()
+        if not verify(
+            SECRET, request.headers[TIMESTAMP_HEADER], body, request.headers[SIGNATURE_HEADER]
+        ):
+            self.bad_signatures += 1
+            return httpx.Response(401)
+        if self.failures_left:
+            self.failures_left -= 1
+            return httpx.Response(503)
+        self.received.append(json.loads(body))
+        return httpx.Response(204)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def receiver() -> Receiver:
+    return Receiver()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def dispatcher(
+    webhook_store: WebhookStore, shelters: Shelters, receiver: Receiver, clock: Clock
+) -> AsyncIterator[WebhookDispatcher]:
+    await webhook_store.add_webhook(
+        Webhook("a" * 32, "https://city.example/hook", frozenset(WebhookEvent), SECRET, T0, "admin")
+    )
+    facts = Facts(version=1, name="千代田小学校", capacity=10, is_open=True, opened_at=T0)
+    await shelters.record_facts("13101-0001", facts)
+    await shelters.record_occupancy("13101-0001", Occupancy(T0, present=3, households=2))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as http:
+        yield WebhookDispatcher(
+            webhook_store,
+            shelters,
+            http,
+            policy=RetryPolicy(base_seconds=1, max_seconds=60, max_attempts=3),
+            now=clock,
+        )
+
+
+async def test_deliveries_are_signed_and_carry_no_personal_data(
+    dispatcher: WebhookDispatcher, receiver: Receiver
+) -> None:
+    assert await dispatcher.shelter_changed("13101-0001") == 2  # status and occupancy
+    await dispatcher.send_due()
+    assert receiver.bad_signatures == 0
+    events = {r["event"]: r for r in receiver.received}
+    assert events["shelter.status"]["opening_status"] == "open"
+    assert events["shelter.occupancy"]["counts"]["present"] == 3
+    assert set(events["shelter.occupancy"]) == {
+        "event",
+        "sent_at",
+        "shelter_id",
+        "name",
+        "opening_status",
+        "status_label",
+        "capacity",
+        "deleted",
+        "counts",
+    }
+    # Counts only when nothing but the counts changed.
+    assert await dispatcher.shelter_changed("13101-0001") == 1
+
+
+async def test_failures_are_retried_with_backoff_then_delivered(
+    dispatcher: WebhookDispatcher, receiver: Receiver, clock: Clock, webhook_store: WebhookStore
+) -> None:
+    receiver.failures_left = 2
+    await dispatcher.shelter_changed("13101-0001")
+    (first,) = [d for d in await dispatcher.send_due() if d.event is WebhookEvent.SHELTER_STATUS]
+    assert first.status is DeliveryStatus.PENDING and first.last_status_code == 503
+    assert first.next_attempt_at == T0 + timedelta(seconds=1)
+    assert await dispatcher.send_due() == []  # not due yet
+    clock.now = T0 + timedelta(seconds=1)
+    second = await dispatcher.send_due()  # both deliveries failed once (two failures)
+    assert {(d.status, d.attempts) for d in second} == {(DeliveryStatus.DELIVERED, 2)}
+    delivered = await webhook_store.deliveries(webhook_id="a" * 32, status=None, limit=10)
+    assert {d.status for d in delivered} == {DeliveryStatus.DELIVERED}
+
+
+async def test_dead_letters_and_manual_redelivery(
+    dispatcher: WebhookDispatcher, receiver: Receiver, clock: Clock, webhook_store: WebhookStore
+) -> None:
+    receiver.failures_left = 6  # both deliveries fail all three tries
+    await dispatcher.shelter_changed("13101-0001")
+    for seconds in (0, 1, 3):
+        clock.now = T0 + timedelta(seconds=seconds)
+        await dispatcher.send_due()
+    dead = await webhook_store.deliveries(webhook_id=None, status=DeliveryStatus.DEAD, limit=10)
+    assert len(dead) == 2 and all(d.attempts == 3 for d in dead)
+    clock.now = T0 + timedelta(hours=1)
+    assert await dispatcher.send_due() == []  # dead letters are not retried by themselves
+    again = await dispatcher.redeliver(dead[0].delivery_id)
+    assert again is not None and again.status is DeliveryStatus.PENDING
+    (done,) = await dispatcher.send_due()
+    assert done.status is DeliveryStatus.DELIVERED and len(receiver.received) == 1
+
+
+async def test_an_unreachable_endpoint_counts_as_a_failed_try(
+    webhook_store: WebhookStore, shelters: Shelters
+) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    await webhook_store.add_webhook(
+        Webhook("b" * 32, "https://x.example/", frozenset(WebhookEvent), SECRET, T0, "admin")
+    )
+    await shelters.record_facts("13101-0002", Facts(version=1, name="x", capacity=1))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+        dispatcher = WebhookDispatcher(webhook_store, shelters, http, policy=RetryPolicy())
+        await dispatcher.shelter_changed("13101-0002")
+        outcomes = await dispatcher.send_due()
+    assert {(o.last_error, o.status) for o in outcomes} == {
+        ("ConnectError", DeliveryStatus.PENDING)
+    }

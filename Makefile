@@ -12,7 +12,7 @@ TEST_DIRS := $(wildcard libs/*/tests services/*/tests edge/*/tests) tests
 PYTEST  := $(PY) -m pytest
 
 .PHONY: help install run up stop restart logs test test-unit test-integration test-e2e test-web bench \
-        lint format typecheck asyncapi clean
+        lint format typecheck asyncapi api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -55,11 +55,12 @@ test-web: install ## the web app's unit and browser tests
 bench: install ## replay 100,000 check-ins over 1,000 shelters; print throughput and read-model lag
 	@$(STACK) with bench -- $(PY) tests/bench/replay_check_ins.py $(BENCH_ARGS)
 
-lint: ## ruff, formatting, mypy --strict and the AsyncAPI document
+lint: ## ruff, formatting, mypy --strict, the AsyncAPI and OpenAPI documents
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	$(PY) -m shelter_contracts.asyncapi --check
+	$(PY) deploy/local/openapi_documents.py --check
 	cd web && npm run --silent lint
 
 typecheck:
@@ -72,6 +73,10 @@ format: ## apply ruff's fixes and formatting
 
 asyncapi: ## regenerate libs/contracts/asyncapi.json from the event models
 	$(PY) -m shelter_contracts.asyncapi
+
+api: ## regenerate the services' OpenAPI documents and the web app's typed clients
+	$(PY) deploy/local/openapi_documents.py --write
+	cd web && npm run --silent api:generate
 
 clean: stop ## remove the stacks' data and logs (keeps the download cache)
 	rm -rf .stack

@@ -34,6 +34,13 @@ apt_packages() {
   command -v node >/dev/null || missing+=(nodejs npm)
   command -v mvn >/dev/null || missing+=(maven)
   command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || missing+=(golang-go)
+  # The kiosk's card reader: pcscd, a virtual reader driver for tests, and what pyscard builds with.
+  [ -x /usr/sbin/pcscd ] || missing+=(pcscd)
+  [ -f /usr/include/PCSC/winscard.h ] || missing+=(libpcsclite-dev)
+  command -v swig >/dev/null || missing+=(swig)
+  command -v gcc >/dev/null || missing+=(gcc)
+  [ -f "/usr/include/python3.11/Python.h" ] || missing+=(python3-dev)
+  dpkg -s vsmartcard-vpcd >/dev/null 2>&1 || missing+=(vsmartcard-vpcd)
   if [ ${#missing[@]} -gt 0 ]; then
     local sudo; sudo=$(need_root "${missing[*]}")
     log "apt: ${missing[*]}"

@@ -39,13 +39,15 @@ case "$name" in
 esac
 if [ "$offset" -ne 0 ]; then
   for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
-             KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT; do
+             KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT \
+             NGSI_BROKER_PORT NGSI_BROKER_CONTROL_PORT KIOSK_PORT; do
     export "$var=$(( ${!var} + offset ))"
   done
 fi
 # An explicit override in the caller's environment wins over the file.
 for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
-           KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT; do
+           KAFKA_PORT KAFKA_CONTROLLER_PORT MONGO_PORT OTLP_PORT \
+           NGSI_BROKER_PORT NGSI_BROKER_CONTROL_PORT KIOSK_PORT; do
   override="OVERRIDE_$var"; [ -n "${!override:-}" ] && export "$var=${!override}"
 done
 
@@ -64,6 +66,10 @@ export KAFKA_TOPIC_NAMESPACE=${KAFKA_TOPIC_NAMESPACE:-$name}
 export MONGODB_DATABASE_PREFIX="$name-"
 export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
 export AUTH_URL="http://127.0.0.1:$AUTH_PORT"
+# Webhook receivers of the local stack and its e2e tests listen on loopback, which the
+# integration service refuses by default (SSRF guard); production leaves this empty.
+export WEBHOOK_ALLOWED_NETWORKS=${WEBHOOK_ALLOWED_NETWORKS:-'["127.0.0.0/8", "::1/128"]'}
+# nginx reaches the services over loopback: the default TRUSTED_PROXIES (loopback) fits.
 export OTEL_BSP_SCHEDULE_DELAY=500
 export PYTHONUNBUFFERED=1
 
@@ -80,6 +86,7 @@ PYEOF
 }
 
 prepare() {
+  export MAP_TILE_ORIGINS=${MAP_TILE_ORIGINS:-}  # the map's tile server, if any (web: VITE_MAP_TILES)
   mkdir -p "$STACK_DIR"/{kafka/data,ferretdb,nginx,logs}
   render "$ROOT/deploy/local/kafka/server.properties.in" "$STACK_DIR/kafka/server.properties"
   render "$ROOT/deploy/local/nginx/nginx.conf.in" "$STACK_DIR/nginx/nginx.conf"
@@ -106,6 +113,16 @@ first_admin() {  # the stack's first administrator; its password is kept in a 06
   fi
 }
 
+# The kiosk's demo shelter and its device token, issued through the auth API like the admin.
+export KIOSK_DEMO_SHELTER_ID=${KIOSK_DEMO_SHELTER_ID:-13101-9001}
+kiosk_demo() {
+  "$PY" -m shelter_kiosk.simulator.demo --gateway "http://127.0.0.1:$GATEWAY_PORT" \
+    --admin-password-file "$STACK_DIR/admin-password" --token-file "$STACK_DIR/kiosk-device-token" \
+    --shelter-id "$KIOSK_DEMO_SHELTER_ID" &&
+  "$PY" "$ROOT/deploy/local/wait_ready.py" --timeout "${STACK_READY_TIMEOUT:-120}" \
+    "http://127.0.0.1:$KIOSK_PORT/healthz" >/dev/null
+}
+
 urls() {
   cat <<URLS
 
@@ -114,6 +131,10 @@ urls() {
     Registration API docs    http://localhost:$REGISTRATION_PORT/docs
     Roster API docs          http://localhost:$ROSTER_PORT/docs
     Statistics API docs      http://localhost:$STATS_PORT/docs
+    Integration API docs     http://localhost:$INTEGRATION_PORT/docs
+    NGSI-LD broker (fake)    http://127.0.0.1:$NGSI_BROKER_PORT/ngsi-ld/v1/entities?type=EvacuationShelter
+    Kiosk (touch screen)     http://localhost:$KIOSK_PORT/  shelter $KIOSK_DEMO_SHELTER_ID, staff sign-in as admin;
+                             "カードを置く" places a virtual My Number card (PIN 1234)
     Kafka                    127.0.0.1:$KAFKA_PORT
     MongoDB wire (FerretDB)  mongodb://127.0.0.1:$MONGO_PORT/
     Traces (OTLP, JSON lines) $STACK_DIR/spans.jsonl
@@ -135,7 +156,7 @@ pidfile="$STACK_DIR/honcho.pid"
 case "$cmd" in
   run)
     prepare
-    ( wait_ready >/dev/null && first_admin && urls ) &
+    ( wait_ready >/dev/null && first_admin && kiosk_demo && urls ) &
     exec "$PY" -m honcho -f "$ROOT/deploy/local/Procfile" -d "$ROOT" start
     ;;
   up)
@@ -147,7 +168,7 @@ case "$cmd" in
         >"$STACK_DIR/logs/stack.log" 2>&1 </dev/null &
       echo $! >"$pidfile"
     fi
-    if ! wait_ready || ! first_admin; then
+    if ! wait_ready || ! first_admin || ! kiosk_demo; then
       echo "--- last lines of $STACK_DIR/logs/stack.log ---" >&2
       tail -n 60 "$STACK_DIR/logs/stack.log" >&2
       exit 1
@@ -167,7 +188,8 @@ case "$cmd" in
     ;;
   env)  # print the environment a test run needs to reach this stack
     for var in GATEWAY_PORT REGISTRATION_PORT ROSTER_PORT STATS_PORT INTEGRATION_PORT AUTH_PORT \
-               KAFKA_PORT MONGO_PORT OTLP_PORT KAFKA_TOPIC_NAMESPACE; do
+               KAFKA_PORT MONGO_PORT OTLP_PORT KAFKA_TOPIC_NAMESPACE \
+               NGSI_BROKER_PORT NGSI_BROKER_CONTROL_PORT KIOSK_PORT; do
       echo "$var=${!var}"
     done
     echo "DIR=$STACK_DIR"

@@ -3,7 +3,7 @@
 Through the gateway, with accounts and tokens of the stack's own auth service: a shelter staff
 member works on their shelter only; a revoked kiosk token stops working within seconds; a
 token that is not the auth service's own is refused by every service that has protected
-routes (stats and integration have none: counts and probes are public).
+routes (stats has none: its counts are public).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .conftest import new_password, open_shelter, staff_account
 PROTECTED = {
     "registration": "/api/registration/shelters",
     "roster": "/api/roster/entries",
+    "integration": "/api/integration/shelters",
     "auth": "/api/auth/accounts",
 }
 

@@ -39,13 +39,18 @@ async def test_the_revocation_list_is_not_exposed(gateway: httpx.AsyncClient) ->
     assert (await gateway.get("/api/auth/revocations")).status_code == 404
 
 
+#: What each service's readiness checks besides Kafka and its database (S17: the broker link).
+EXTRA_CHECKS: dict[str, dict[str, str]] = {"integration": {"ngsi_ld_broker": "ok"}}
+
+
 @pytest.mark.parametrize("service", ["registration", "roster", "stats", "integration", "auth"])
 async def test_every_service_is_ready_behind_the_gateway(
     gateway: httpx.AsyncClient, service: str
 ) -> None:
     response = await gateway.get(f"/api/{service}/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"kafka": "ok", "database": "ok"}}
+    checks = {"kafka": "ok", "database": "ok", **EXTRA_CHECKS.get(service, {})}
+    assert response.json() == {"status": "ready", "checks": checks}
 
 
 async def test_api_answers_are_not_cached(gateway: httpx.AsyncClient, shelter_id: str) -> None:

@@ -28,6 +28,8 @@ from pydantic import SecretStr
 
 from shelter_integration import bootstrap as integration
 from shelter_integration.config import Settings as IntegrationSettings
+from shelter_integration.entrypoints import http as integration_http
+from shelter_integration.entrypoints import webhooks as integration_webhooks
 from shelter_registration import bootstrap as registration
 from shelter_registration.config import Settings as RegistrationSettings
 from shelter_registration.entrypoints import deps as registration_deps
@@ -44,6 +46,7 @@ from shelter_testing.tokens import SERVICES, TestIssuer
 SHELTER_A = "13101-0001"
 SHELTER_B = "13101-0002"
 STAY = str(uuid.UUID("6b56fcc8-d2e0-41a5-9ae9-f7bd011816ad"))
+WEBHOOK = "0123456789abcdef0123456789abcdef"
 REACHED = 418  # the tripwire behind the routes: the caller got through
 
 # --- who calls ---------------------------------------------------------------------------------
@@ -135,6 +138,10 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("registration", "GET", "/shelters/{shelter_id}/qr.html"): SHELTER_READ,
     ("registration", "GET", "/settings/status-items"): PUBLIC,
     ("registration", "PUT", "/settings/status-items"): ADMIN_ONLY,
+    ("registration", "GET", "/settings/links"): STAFF_READ,  # S15 home page links
+    ("registration", "PUT", "/settings/links"): ADMIN_ONLY,
+    ("registration", "POST", "/disaster/close"): ADMIN_ONLY,  # S10.3 disaster closed
+    ("registration", "GET", "/disaster/status"): ADMIN_ONLY,
     # roster (S10 public 1, S11-S12, S16.1)
     ("roster", "GET", "/healthz"): PUBLIC,
     ("roster", "GET", "/readyz"): PUBLIC,
@@ -148,6 +155,16 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("roster", "GET", "/entries/{stay_id}/history"): ENTRY_READ,
     ("roster", "GET", "/settings/disclosure"): STAFF_READ,
     ("roster", "PUT", "/settings/disclosure"): ADMIN_ONLY,
+    ("roster", "GET", "/disaster/export.zip"): ADMIN_ONLY,  # S10.3 the disaster's file
+    # S17.2 PULL: clients with roster:read; personal fields need roster:personal (in the route)
+    ("roster", "GET", "/pull/entries"): Access(
+        Requirement(
+            frozenset({ADMIN, HQ}),
+            frozenset({PrincipalKind.STAFF, PrincipalKind.INTEGRATION}),
+            "roster:read",
+        ),
+        frozenset({ADMINISTRATOR, HQ_VIEWER, CLIENT}),
+    ),
     # stats (S13-S14): shelter-level counts only, published to the city platforms anyway
     ("stats", "GET", "/healthz"): PUBLIC,
     ("stats", "GET", "/readyz"): PUBLIC,
@@ -156,9 +173,41 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("stats", "GET", "/totals"): PUBLIC,
     ("stats", "GET", "/events"): PUBLIC,
     ("stats", "GET", "/shelters/{shelter_id}/events"): PUBLIC,
-    # integration: probes only until the integration issue
+    ("stats", "GET", "/shelters/{shelter_id}/history"): PUBLIC,
+    # integration (S17.2 PULL, S21.5): administrators, headquarters and integration clients
     ("integration", "GET", "/healthz"): PUBLIC,
     ("integration", "GET", "/readyz"): PUBLIC,
+    ("integration", "GET", "/ngsi-ld/context.jsonld"): PUBLIC,
+    ("integration", "GET", "/shelters"): Access(
+        Requirement(
+            frozenset({ADMIN, HQ}),
+            frozenset({PrincipalKind.STAFF, PrincipalKind.INTEGRATION}),
+            "shelters:read",
+        ),
+        frozenset({ADMINISTRATOR, HQ_VIEWER, CLIENT}),
+    ),
+    ("integration", "GET", "/shelters/{shelter_id}"): Access(
+        Requirement(
+            frozenset({ADMIN, HQ}),
+            frozenset({PrincipalKind.STAFF, PrincipalKind.INTEGRATION}),
+            "shelters:read",
+        ),
+        frozenset({ADMINISTRATOR, HQ_VIEWER, CLIENT}),
+    ),
+    ("integration", "GET", "/totals"): Access(
+        Requirement(
+            frozenset({ADMIN, HQ}),
+            frozenset({PrincipalKind.STAFF, PrincipalKind.INTEGRATION}),
+            "stats:read",
+        ),
+        frozenset({ADMINISTRATOR, HQ_VIEWER, CLIENT}),
+    ),
+    ("integration", "POST", "/webhooks"): ADMIN_ONLY,
+    ("integration", "GET", "/webhooks"): ADMIN_ONLY,
+    ("integration", "DELETE", "/webhooks/{webhook_id}"): ADMIN_ONLY,
+    ("integration", "GET", "/webhooks/{webhook_id}/deliveries"): ADMIN_ONLY,
+    ("integration", "GET", "/webhooks/dead-letters"): ADMIN_ONLY,
+    ("integration", "POST", "/webhooks/deliveries/{delivery_id}/redeliver"): ADMIN_ONLY,
 }
 PROBES = frozenset({"/healthz", "/readyz"})
 
@@ -189,7 +238,10 @@ APPS: dict[str, tuple[Callable[[], FastAPI], list[Callable[..., Any]]]] = {
         [roster_deps.get_entries, roster_deps.get_shelters, roster_deps.get_roster_settings],
     ),
     "stats": (lambda: stats.bootstrap(_offline(StatsSettings)), [stats_http.get_api]),
-    "integration": (lambda: integration.bootstrap(_offline(IntegrationSettings)), []),
+    "integration": (
+        lambda: integration.bootstrap(_offline(IntegrationSettings)),
+        [integration_http.get_api, integration_webhooks.get_webhook_api],
+    ),
 }
 
 
@@ -281,7 +333,7 @@ async def test_each_caller_is_admitted_or_refused_as_the_table_says(
     access: Access,
     caller: str,
 ) -> None:
-    url = path.format(shelter_id=SHELTER_A, stay_id=STAY)
+    url = path.format(shelter_id=SHELTER_A, stay_id=STAY, webhook_id=WEBHOOK, delivery_id=WEBHOOK)
     headers = _headers(issuer, caller, service)
     content: bytes | None = None
     if method in {"POST", "PUT", "PATCH", "DELETE"}:

@@ -2,7 +2,22 @@
 // languages: no serious or critical violation (issue 5 "Must show").
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { BASE_URL, createOpenShelter, fillCheckInForm, launch, screenshot, seriousViolations, uniqueShelterId, pageErrors, DESKTOP } from "./support.mjs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  BASE_URL,
+  PHONE,
+  createOpenShelter,
+  eventually,
+  fillCheckInForm,
+  launch,
+  screenshot,
+  seriousViolations,
+  staffApi,
+  uniqueShelterId,
+  pageErrors,
+  DESKTOP,
+} from "./support.mjs";
 
 let browser;
 let shelterId;
@@ -147,6 +162,126 @@ describe("accessibility (axe-core: no serious or critical violations)", () => {
     await page.getByTestId("shelter-name").waitFor();
     await assertAccessible(page, "check-in form, desktop");
     await screenshot(page, "checkin-form-desktop");
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  it("the public search and the open shelters (map, list, charts) in every language, at 320 px", async () => {
+    // An open shelter with a position, so the map draws a marker (offline: no tile server here).
+    const shelterWithPosition = uniqueShelterId("map");
+    const mapName = `地図確認小学校 ${shelterWithPosition.slice(-6)}`;
+    const created = await staffApi("POST", "/api/registration/shelters", {
+      shelter_id: shelterWithPosition,
+      name: mapName,
+      capacity: 80,
+      latitude: 35.6812,
+      longitude: 139.7671,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await staffApi("POST", `/api/registration/shelters/${shelterWithPosition}/open`)).status, 200);
+    const page = await browser.newPage();
+    for (const lang of ["ja", "en", "ja-easy", "zh-Hans", "ko", "vi"]) {
+      await open(page, "/search", lang);
+      await assertAccessible(page, `${lang} search`);
+      await page.locator("button[type=submit]").click();
+      await page.getByRole("alert").first().waitFor();
+      await assertAccessible(page, `${lang} search without a name`);
+
+      await open(page, "/shelters", lang);
+      await page.locator(`[data-testid=shelter-map], [data-testid=no-open-shelters]`).first().waitFor();
+      await page.getByTestId("shelter-row").filter({ hasText: mapName }).waitFor({ timeout: 20_000 });
+      assert.equal(await page.getByTestId("shelter-map").getAttribute("data-offline"), "true");
+      await page.locator("details.shelter-details", { hasText: mapName }).locator(":scope > summary").click();
+      await page.getByTestId("age-band-chart").first().waitFor();
+      await assertAccessible(page, `${lang} open shelters`);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.equal(width, 320, `${lang}: no sideways scrolling at 320 px`);
+      if (lang === "ja") await screenshot(page, "public-shelters-320");
+    }
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+
+    const desktop = await browser.newPage(DESKTOP);
+    await open(desktop, "/shelters");
+    await desktop.getByTestId("shelter-map").waitFor();
+    await screenshot(desktop, "public-shelters-desktop");
+    const phone = await browser.newPage({ ...PHONE, viewport: { width: 360, height: 740 } });
+    await open(phone, "/search");
+    await screenshot(phone, "public-search-phone");
+    await desktop.close();
+    await phone.close();
+  });
+
+  it("the open shelters page updates its counts live (statistics events), without a reload", async () => {
+    const liveId = uniqueShelterId("live");
+    const liveName = `ライブ確認公民館 ${liveId.slice(-6)}`;
+    const created = await staffApi("POST", "/api/registration/shelters", { shelter_id: liveId, name: liveName, capacity: 4, latitude: 35.69, longitude: 139.7 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await staffApi("POST", `/api/registration/shelters/${liveId}/open`)).status, 200);
+    const page = await browser.newPage(DESKTOP);
+    // One event stream for the page's life: a page that re-subscribes after every event loses
+    // events in between (and many phones behind one address hit the gateway's rate limit).
+    // open() loads the page twice (the language is set in between): count per page load.
+    const streams = [];
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) streams.length = 0;
+    });
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/api/stats/events") streams.push(request.url());
+    });
+    await open(page, "/shelters");
+    const row = page.getByTestId("shelter-row").filter({ hasText: liveName });
+    await row.waitFor({ timeout: 20_000 });
+    assert.match(await row.innerText(), /0人 \/ 4/);
+    const checkedIn = await fetch(`${BASE_URL}/api/registration/shelters/${liveId}/check-ins`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        personal: { family_name: "佐藤", given_name: "一郎", address: "東京都新宿区1-1", date_of_birth: "1980-01-01", sex: "male" },
+        consent: true,
+      }),
+    });
+    assert.equal(checkedIn.status, 201);
+    await page.waitForFunction(
+      (name) => [...document.querySelectorAll("[data-testid=shelter-row]")].some((tr) => tr.textContent.includes(name) && tr.textContent.includes("1人 / 4")),
+      liveName,
+      { timeout: 20_000 },
+    );
+    assert.equal(streams.length, 1, `one /api/stats/events stream, not one per event: ${streams.length}`);
+    // Its occupancy over time (stats history) is drawn, with a sentence and a table beside it;
+    // wait until the history has the check-in (its first point may be the opening, 0 people).
+    await eventually(async () => ((await staffApi("GET", `/api/stats/shelters/${liveId}/history`)).body?.points?.at(-1)?.present === 1 ? true : undefined));
+    await page.locator("details.shelter-details", { hasText: liveName }).locator(":scope > summary").click();
+    const history = page.locator("details.shelter-details", { hasText: liveName }).getByTestId("occupancy-chart");
+    await history.locator("svg").waitFor({ timeout: 20_000 });
+    assert.match(await history.innerText(), /いまは1人です/);
+    await assertAccessible(page, "occupancy over time");
+    await screenshot(page, "public-shelter-history-desktop");
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  it("the administrator's screens (accounts, shelters and import, settings, audit log)", async () => {
+    const stackDir = process.env.STACK_DIR ?? path.resolve(import.meta.dirname, "..", "..", ".stack", "test");
+    const password = process.env.ADMIN_PASSWORD ?? readFileSync(path.join(stackDir, "admin-password"), "utf8").trim();
+    const page = await browser.newPage();
+    await open(page, "/staff");
+    await page.getByLabel(/^ユーザーID/).fill("admin");
+    await page.getByLabel(/^パスワード/).fill(password);
+    await page.getByRole("button", { name: "ログイン", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "ホーム" }).waitFor();
+    for (const [pathname, ready] of [
+      ["/staff/accounts", "[data-testid=accounts-table]"],
+      ["/staff/shelter-admin", "[data-testid=admin-shelters]"],
+      ["/staff/settings", "[data-testid=kiosk-tokens] form"],
+      ["/staff/logs", "form"],
+    ]) {
+      for (const lang of ["ja", "en"]) {
+        await open(page, pathname, lang);
+        await page.locator(ready).first().waitFor();
+        await assertAccessible(page, `${pathname} (${lang}, 320 px)`);
+      }
+    }
     assert.deepEqual(pageErrors(page), []);
     await page.close();
   });

@@ -16,6 +16,11 @@ export const BASE_URL = (
   process.env.BASE_URL ??
   (process.env.STACK_GATEWAY_PORT ? `http://127.0.0.1:${process.env.STACK_GATEWAY_PORT}` : "http://127.0.0.1:18080")
 ).replace(/\/$/, "");
+/** The stack's kiosk page (edge/kiosk, bound to the stack's demo shelter): KIOSK_URL, else the stack's KIOSK_PORT. */
+export const KIOSK_URL = (
+  process.env.KIOSK_URL ??
+  (process.env.STACK_KIOSK_PORT ? `http://127.0.0.1:${process.env.STACK_KIOSK_PORT}` : "http://127.0.0.1:18110")
+).replace(/\/$/, "");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Screenshots of the main screens, kept as CI artifacts (never committed). */
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.resolve(webDir, "..", ".stack", "browser-screenshots");

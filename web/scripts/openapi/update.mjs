@@ -1,4 +1,6 @@
-// Fetches the services' OpenAPI documents and generates the typed clients' types.
+// Generates the typed clients' types from the services' OpenAPI documents.
+//   make api                write the documents from the code (deploy/local/openapi_documents.py),
+//                           then generate: the usual way, no stack needed
 //   npm run api             fetch from the running services (test stack ports), then generate
 //   npm run api:generate    generate from the committed JSON only (no network)
 //   npm run api:check       fail when the committed .ts is not what the committed JSON generates
@@ -16,6 +18,8 @@ const SERVICES = [
   { name: "registration", port: 18101 },
   { name: "roster", port: 18102 },
   { name: "stats", port: 18103 },
+  { name: "integration", port: 18104 },
+  { name: "auth", port: 18105 },
 ];
 
 const mode = process.argv.includes("--check") ? "check" : process.argv.includes("--offline") ? "offline" : "fetch";

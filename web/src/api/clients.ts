@@ -45,3 +45,82 @@ export async function outcomeOf<T>(
     return { ok: false, failure: { kind: "network" } };
   }
 }
+
+// --- Staff calls (S10.1): cookie session, CSRF header, one refresh on an expired access token --
+
+/** The CSRF cookie the auth service sets at sign-in; the page echoes it in X-CSRF-Token (double submit). */
+export const CSRF_COOKIE = "__Host-shelter-csrf";
+export const CSRF_HEADER = "X-CSRF-Token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A 401 from these means wrong credentials or an ended session, not an expired access token. */
+const NO_REFRESH = new Set(["/api/auth/sign-in", "/api/auth/refresh", "/api/auth/sign-out", "/api/auth/password"]);
+
+/** The value of one cookie readable by script, or "" (the access and refresh cookies are HttpOnly). */
+export function readCookie(cookies: string, name: string): string {
+  for (const part of cookies.split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join("="));
+    } catch {
+      return value.join("=");
+    }
+  }
+  return "";
+}
+
+/** Adds the CSRF header to an unsafe request authenticated by the session cookie. */
+export function withCsrf(request: Request, cookies: string): Request {
+  if (SAFE_METHODS.has(request.method.toUpperCase())) return request;
+  const token = readCookie(cookies, CSRF_COOKIE);
+  if (token === "" || request.headers.has(CSRF_HEADER)) return request;
+  const headers = new Headers(request.headers);
+  headers.set(CSRF_HEADER, token);
+  return new Request(request, { headers });
+}
+
+/**
+ * A `fetch` for staff calls: sends the session cookies and the CSRF header; when the access
+ * token has expired (401), asks `refresh` once for a new one and repeats the request. `refresh`
+ * is single-flight in the session layer, so many calls failing together refresh once.
+ */
+export function staffFetch(refresh: () => Promise<boolean>, onSessionEnded: () => void) {
+  return async (input: Request): Promise<Response> => {
+    const request = new Request(input, { credentials: "same-origin" });
+    const retry = request.clone();
+    const response = await globalThis.fetch(withCsrf(request, document.cookie));
+    if (response.status !== 401 || NO_REFRESH.has(new URL(request.url).pathname)) return response;
+    if (!(await refresh())) {
+      onSessionEnded();
+      return response;
+    }
+    return globalThis.fetch(withCsrf(retry, document.cookie));
+  };
+}
+
+export interface StaffClients {
+  readonly registration: ReturnType<typeof createClient<RegistrationPaths>>;
+  readonly roster: ReturnType<typeof createClient<RosterPaths>>;
+  readonly stats: ReturnType<typeof createClient<StatsPaths>>;
+  /** Plain calls for what has no generated types yet (auth, CSV downloads): same cookies, CSRF and refresh. */
+  readonly fetch: (input: Request) => Promise<Response>;
+}
+
+export function createStaffClients(fetchFn: (input: Request) => Promise<Response>): StaffClients {
+  return {
+    registration: createClient<RegistrationPaths>({ baseUrl: "/api/registration", headers, fetch: fetchFn }),
+    roster: createClient<RosterPaths>({ baseUrl: "/api/roster", headers, fetch: fetchFn }),
+    stats: createClient<StatsPaths>({ baseUrl: "/api/stats", headers, fetch: fetchFn }),
+    fetch: fetchFn,
+  };
+}
+
+export type RosterEntry = RosterSchema["RosterEntryPublic"];
+export type RosterPage = RosterSchema["RosterPage"];
+export type RosterEntryUpdate = RosterSchema["RosterEntryUpdate"];
+export type EntryHistory = RosterSchema["EntryHistory"];
+export type Presence = RosterSchema["Presence"];
+export type ShelterStatistics = StatsSchema["ShelterStatisticsPublic"];
+export type MunicipalityTotals = StatsSchema["MunicipalityTotalsPublic"];
+export type CrowdingLevel = StatsSchema["CrowdingLevel"];
+export type StaffCheckInCreate = RegistrationSchema["StaffCheckInCreate"];

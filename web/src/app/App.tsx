@@ -5,7 +5,9 @@ import { LanguageProvider } from "../i18n/context";
 import { CheckInPage } from "../public/checkin/CheckInPage";
 import { CheckOutPage } from "../public/checkout/CheckOutPage";
 import { HomePage, NotFoundPage } from "../public/HomePage";
-import { StaffShell } from "../staff/StaffShell";
+import { SearchPage } from "../public/search/SearchPage";
+import { SheltersPage } from "../public/search/SheltersPage";
+import { StaffApp } from "../staff/StaffShell";
 import { usePathname } from "./navigation";
 import { matchRoute } from "./routes";
 
@@ -22,7 +24,7 @@ function Pages() {
   useEffect(() => markInitialRenderDone(), []);
   switch (route.name) {
     case "staff":
-      return <StaffShell section={route.section} />;
+      return <StaffApp section={route.section} shelterId={route.shelterId} />;
     case "checkin":
       return (
         <PublicLayout>
@@ -33,6 +35,18 @@ function Pages() {
       return (
         <PublicLayout>
           <CheckOutPage key={route.shelterId} shelterId={route.shelterId} />
+        </PublicLayout>
+      );
+    case "search":
+      return (
+        <PublicLayout>
+          <SearchPage />
+        </PublicLayout>
+      );
+    case "shelters":
+      return (
+        <PublicLayout>
+          <SheltersPage />
         </PublicLayout>
       );
     case "home":

@@ -4,9 +4,14 @@ import { useEffect, useState } from "preact/hooks";
 const NAVIGATED = "app:navigated";
 
 /** Client-side navigation: the History API plus one event the app listens to. */
-export function navigate(path: string): void {
+/**
+ * Goes to `path` inside the app. `replace` for a redirect (e.g. the roster of the one shelter a
+ * staff member has): the Back button then leaves instead of landing on the redirect again.
+ */
+export function navigate(path: string, options: { readonly replace?: boolean } = {}): void {
   if (path === window.location.pathname) return;
-  window.history.pushState(null, "", path);
+  if (options.replace === true) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
   window.dispatchEvent(new Event(NAVIGATED));
 }
 

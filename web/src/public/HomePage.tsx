@@ -12,6 +12,20 @@ export function HomePage() {
     <>
       <FocusHeading>{t("home.heading")}</FocusHeading>
       <p class="lead">{t("home.lead")}</p>
+      <ul class="home-links">
+        <li>
+          <Link href="/search" class="button button-primary">
+            <Icon name="user" />
+            <span>{t("home.search")}</span>
+          </Link>
+        </li>
+        <li>
+          <Link href="/shelters" class="button button-primary">
+            <Icon name="home" />
+            <span>{t("home.shelters")}</span>
+          </Link>
+        </li>
+      </ul>
       <p>
         <Link href="/staff" class="button button-secondary">
           <Icon name="user" />

@@ -2,6 +2,46 @@
 // Do not edit by hand: change the service, then regenerate.
 
 export interface paths {
+    "/disaster/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Disaster
+         * @description Close the disaster (admin, S10.3): every service then deletes its personal data.
+         */
+        post: operations["close_disaster_disaster_close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disaster/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disaster Status
+         * @description The latest closure and, per service, whether its personal data is deleted (admin).
+         */
+        get: operations["disaster_status_disaster_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -35,6 +75,30 @@ export interface paths {
          */
         get: operations["readyz_readyz_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Links
+         * @description The links to other disaster pages on the staff home page (S10.9, S15).
+         */
+        get: operations["get_links_settings_links_get"];
+        /**
+         * Set Links
+         * @description Replace the home page's links (admin, S15): http(s) only, labels ja/en, at most 20.
+         */
+        put: operations["set_links_settings_links_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -437,6 +501,80 @@ export interface components {
             stay_id: string;
         };
         /**
+         * Deletion
+         * @enum {string}
+         */
+        Deletion: "confirmed" | "pending" | "not_applicable";
+        /**
+         * DisasterClose
+         * @description The administrator's confirmation, typed: the phrase 災害収束.
+         */
+        DisasterClose: {
+            /**
+             * Confirmation
+             * @description Must be「災害収束」, typed by the administrator
+             * @example 災害収束
+             */
+            confirmation: string;
+        };
+        /** DisasterClosurePublic */
+        DisasterClosurePublic: {
+            /**
+             * Closed At
+             * Format: date-time
+             */
+            closed_at: string;
+            /** Closed By */
+            closed_by: string;
+            /**
+             * Closure Id
+             * Format: uuid
+             */
+            closure_id: string;
+        };
+        /**
+         * DisasterLinkBody
+         * @description A link to another disaster page (S15), e.g. the prefecture's page or JMA キキクル.
+         */
+        DisasterLinkBody: {
+            /**
+             * Label En
+             * @example JMA risk map (KiKiKuru)
+             */
+            label_en: string;
+            /**
+             * Label Ja
+             * @example キキクル（危険度分布）
+             */
+            label_ja: string;
+            /**
+             * Url
+             * Format: uri
+             * @description http:// or https:// only
+             * @example https://www.jma.go.jp/bosai/risk/
+             */
+            url: string;
+        };
+        /**
+         * DisasterLinksPublic
+         * @description The staff home page's links to other disaster pages (S10.9, S15), in order.
+         */
+        DisasterLinksPublic: {
+            /** Links */
+            links: components["schemas"]["DisasterLinkBody"][];
+        };
+        /** DisasterStatusPublic */
+        DisasterStatusPublic: {
+            closure: components["schemas"]["DisasterClosurePublic"] | null;
+            /**
+             * Complete
+             * @description Closed and every deletion confirmed
+             */
+            complete: boolean;
+            /** Services */
+            services: components["schemas"]["ServiceDeletionPublic"][];
+        };
+        /**
          * EvacueePersonal
          * @description The personal facts of one evacuee (氏名・住所・生年月日・性別 and contacts, S12).
          */
@@ -541,6 +679,21 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** ServiceDeletionPublic */
+        ServiceDeletionPublic: {
+            /** Collections */
+            collections: string[];
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** @description confirmed: the service deleted and counted 0 documents left; not_applicable: the service declares it holds no personal data */
+            deletion: components["schemas"]["Deletion"];
+            /** Documents Deleted */
+            documents_deleted: number;
+            /** Holds Personal Data */
+            holds_personal_data: boolean;
+            /** Service */
+            service: string;
+        };
         /**
          * Sex
          * @description Sex as asked by the brief's forms (S12, S16.2).
@@ -584,7 +737,7 @@ export interface components {
         /** ShelterPage */
         ShelterPage: {
             /** Items */
-            items: components["schemas"]["ShelterPublic"][];
+            items: components["schemas"]["ShelterStaffView"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -592,7 +745,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** ShelterPublic */
+        /**
+         * ShelterPublic
+         * @description What anyone may read of a shelter (the smartphone form): no staff account ids.
+         */
         ShelterPublic: {
             /** Address */
             address: string;
@@ -605,7 +761,48 @@ export interface components {
             check_in_url: string;
             /** Closed At */
             closed_at: string | null;
-            /** Closed By */
+            /** Is Open */
+            is_open: boolean;
+            /** Latitude */
+            latitude: number | null;
+            /** Longitude */
+            longitude: number | null;
+            /** Municipality Code */
+            municipality_code: string | null;
+            /** Name */
+            name: string;
+            /** Open Data Id */
+            open_data_id: string | null;
+            /** Opened At */
+            opened_at: string | null;
+            /** Shelter Id */
+            shelter_id: string;
+            shelter_type: components["schemas"]["ShelterType"];
+            /** Training */
+            training: boolean;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ShelterStaffView
+         * @description A shelter as staff see it: also who opened and closed it (staff account ids).
+         */
+        ShelterStaffView: {
+            /** Address */
+            address: string;
+            /** Capacity */
+            capacity: number;
+            /**
+             * Check In Url
+             * @description The smartphone registration page (its QR code)
+             */
+            check_in_url: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description Staff account that closed it
+             */
             closed_by: string | null;
             /** Is Open */
             is_open: boolean;
@@ -621,7 +818,10 @@ export interface components {
             open_data_id: string | null;
             /** Opened At */
             opened_at: string | null;
-            /** Opened By */
+            /**
+             * Opened By
+             * @description Staff account that opened it (開設者)
+             */
             opened_by: string | null;
             /** Shelter Id */
             shelter_id: string;
@@ -726,6 +926,61 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    close_disaster_disaster_close_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisasterClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisasterClosurePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    disaster_status_disaster_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisasterStatusPublic"];
+                };
+            };
+        };
+    };
     healthz_healthz_get: {
         parameters: {
             query?: never;
@@ -768,6 +1023,59 @@ export interface operations {
             };
             /** @description A dependency is not reachable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_links_settings_links_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisasterLinksPublic"];
+                };
+            };
+        };
+    };
+    set_links_settings_links_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisasterLinksPublic"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisasterLinksPublic"];
+                };
+            };
+            /** @description Not an http(s) address, a label missing, over 20 links */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -883,7 +1191,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShelterPublic"];
+                    "application/json": components["schemas"]["ShelterStaffView"];
                 };
             };
             /** @description Shelter id taken */
@@ -1013,7 +1321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShelterPublic"];
+                    "application/json": components["schemas"]["ShelterStaffView"];
                 };
             };
             /** @description Unknown shelter */
@@ -1163,7 +1471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShelterPublic"];
+                    "application/json": components["schemas"]["ShelterStaffView"];
                 };
             };
             /** @description Unknown shelter */
@@ -1211,7 +1519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShelterPublic"];
+                    "application/json": components["schemas"]["ShelterStaffView"];
                 };
             };
             /** @description Unknown shelter */
@@ -1474,7 +1782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShelterPublic"];
+                    "application/json": components["schemas"]["ShelterStaffView"];
                 };
             };
             /** @description Unknown shelter */

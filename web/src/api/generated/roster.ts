@@ -2,6 +2,26 @@
 // Do not edit by hand: change the service, then regenerate.
 
 export interface paths {
+    "/disaster/export.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Disaster
+         * @description The disaster's file: every shelter's roster and a summary per shelter (admin, ZIP).
+         */
+        get: operations["export_disaster_disaster_export_zip_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/entries": {
         parameters: {
             query?: never;
@@ -118,6 +138,26 @@ export interface paths {
          * @description Find people in shelters by family name, given name or both (whole names, folded).
          */
         get: operations["search_public_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pull/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pull Entries
+         * @description The roster for integration clients (S17.2): chosen fields, paged, with ETags.
+         */
+        get: operations["pull_entries_pull_entries_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -418,6 +458,132 @@ export interface components {
             items: components["schemas"]["PublicSearchHit"][];
         };
         /**
+         * PullEntry
+         * @description One roster entry for an integration client (S17.2): only the fields it asked for.
+         *
+         *     Fields not asked for are left out of the JSON, not sent as null.
+         */
+        PullEntry: {
+            /**
+             * Address
+             * @description Personal: roster:personal
+             */
+            address?: string | null;
+            /**
+             * Age Band
+             * @description 年代: 0, 10, ... 90
+             */
+            age_band?: number | null;
+            channel?: components["schemas"]["Channel"] | null;
+            /** Checked In At */
+            checked_in_at?: string | null;
+            /** Checked Out At */
+            checked_out_at?: string | null;
+            /**
+             * Date Of Birth
+             * @description Personal: roster:personal
+             */
+            date_of_birth?: string | null;
+            /**
+             * Email
+             * @description Personal: roster:personal
+             */
+            email?: string | null;
+            /**
+             * Family Name
+             * @description Personal: roster:personal
+             */
+            family_name?: string | null;
+            /**
+             * Family Name Kana
+             * @description Personal: roster:personal
+             */
+            family_name_kana?: string | null;
+            /** Forced Check Out */
+            forced_check_out?: boolean | null;
+            /**
+             * Given Name
+             * @description Personal: roster:personal
+             */
+            given_name?: string | null;
+            /**
+             * Given Name Kana
+             * @description Personal: roster:personal
+             */
+            given_name_kana?: string | null;
+            /**
+             * Household Number
+             * @description 世帯番号
+             */
+            household_number?: number | null;
+            /**
+             * Message
+             * @description Personal: roster:personal
+             */
+            message?: string | null;
+            /**
+             * Phone
+             * @description Personal: roster:personal
+             */
+            phone?: string | null;
+            /**
+             * Present
+             * @description Not checked out (避難中)
+             */
+            present?: boolean | null;
+            /**
+             * Remarks
+             * @description Personal: roster:personal
+             */
+            remarks?: string | null;
+            /** Revision */
+            revision?: number | null;
+            /**
+             * Serial
+             * @description 通番
+             */
+            serial?: number | null;
+            /** @description Personal: roster:personal */
+            sex?: components["schemas"]["Sex"] | null;
+            /** Shelter Id */
+            shelter_id?: string | null;
+            /** Statuses */
+            statuses?: string[] | null;
+            /** Stay Id */
+            stay_id?: string | null;
+            /** Transferred From */
+            transferred_from?: string | null;
+            /** Transferred To */
+            transferred_to?: string | null;
+        };
+        /**
+         * PullPage
+         * @description A page of the roster for an integration client, oldest check-in first.
+         */
+        PullPage: {
+            /**
+             * Fields
+             * @description The fields each item holds
+             */
+            fields: string[];
+            /** Items */
+            items: components["schemas"]["PullEntry"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Offset
+             * @description The offset of the next page; null on the last
+             */
+            next_offset: number | null;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description Entries matching the filters, all pages
+             */
+            total: number;
+        };
+        /**
          * RosterEntryPublic
          * @description One row of the roster (S12) for staff.
          */
@@ -534,6 +700,24 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    export_disaster_disaster_export_zip_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_all_entries_entries_get: {
         parameters: {
             query?: {
@@ -793,6 +977,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    pull_entries_pull_entries_get: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated field names. Default: stay_id,shelter_id,household_number,checked_in_at,checked_out_at,present,forced_check_out. Also: serial,channel,age_band,statuses,transferred_from,transferred_to,revision. Personal (scope roster:personal): family_name,given_name,family_name_kana,given_name_kana,sex,date_of_birth,address,phone,email,message,remarks. */
+                fields?: string | null;
+                limit?: number;
+                offset?: number;
+                /** @description Only this shelter */
+                shelter_id?: string | null;
+                /** @description present, checked_out or all */
+                status?: components["schemas"]["Presence"];
+            };
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries, with an ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullPage"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is still current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unknown field name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A field the credential may not read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

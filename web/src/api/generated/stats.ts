@@ -122,6 +122,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/shelters/{shelter_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shelter History
+         * @description Occupancy of one shelter over time (five-minute buckets, seven days), for a chart.
+         */
+        get: operations["shelter_history_shelters__shelter_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/totals": {
         parameters: {
             query?: never;
@@ -152,6 +172,30 @@ export interface components {
          * @enum {string}
          */
         CrowdingLevel: "vacant" | "moderate" | "crowded" | "full";
+        /** HistoryPointPublic */
+        HistoryPointPublic: {
+            /**
+             * At
+             * Format: date-time
+             * @description Start of the time bucket (UTC)
+             */
+            at: string;
+            /**
+             * Checked Out
+             * @description Check-outs so far (退所者数)
+             */
+            checked_out: number;
+            /**
+             * Households
+             * @description Households present (世帯数)
+             */
+            households: number;
+            /**
+             * Present
+             * @description Evacuees present at the end of the bucket (避難者数)
+             */
+            present: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -207,6 +251,28 @@ export interface components {
              * @description Shelters open, not in training mode (開設数)
              */
             shelters_open: number;
+        };
+        /**
+         * ShelterHistoryPublic
+         * @description Shelter-level counts per time bucket, oldest first; buckets without change are absent.
+         */
+        ShelterHistoryPublic: {
+            /**
+             * Bucket Seconds
+             * @description Width of a bucket in seconds
+             * @example 300
+             */
+            bucket_seconds: number;
+            /**
+             * Buckets Kept
+             * @description Most buckets kept per shelter
+             * @example 2016
+             */
+            buckets_kept: number;
+            /** Points */
+            points: components["schemas"]["HistoryPointPublic"][];
+            /** Shelter Id */
+            shelter_id: string;
         };
         /**
          * ShelterStatisticsPage
@@ -495,6 +561,45 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description The shelter was deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    shelter_history_shelters__shelter_id__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Shelter id; also the Kafka message key */
+                shelter_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShelterHistoryPublic"];
                 };
             };
             /** @description The shelter was deleted */

@@ -1,7 +1,16 @@
 import type { StaffLang } from "../languages";
+import { adminEn } from "./admin.en";
+import { adminJa, type AdminKey } from "./admin.ja";
+import { disasterEn } from "./disaster.en";
+import { disasterJa, type DisasterKey } from "./disaster.ja";
 import { staffEn } from "./en";
-import { staffJa, type StaffDictionary, type StaffKey } from "./ja";
+import { staffJa, type StaffKey as ShellKey } from "./ja";
 
-export type { StaffKey, StaffDictionary };
+/** Every staff text: the shell and staff screens (ja.ts/en.ts) and the administrator's screens (admin.*.ts). */
+export type StaffKey = ShellKey | AdminKey | DisasterKey;
+export type StaffDictionary = Readonly<Record<StaffKey, string>>;
 
-export const STAFF_DICTIONARIES: Readonly<Record<StaffLang, StaffDictionary>> = { ja: staffJa, en: staffEn };
+export const STAFF_DICTIONARIES: Readonly<Record<StaffLang, StaffDictionary>> = {
+  ja: { ...staffJa, ...adminJa, ...disasterJa },
+  en: { ...staffEn, ...adminEn, ...disasterEn },
+};

@@ -1,0 +1,102 @@
+/**
+ * /staff/logs (S10.8): the administrator saves the audit log of a period as CSV, with the
+ * download's progress shown (bytes, and a bar when the size is known).
+ */
+import { useState } from "preact/hooks";
+import { FocusHeading } from "../../components/FocusHeading";
+import { TextField } from "../../components/fields";
+import { useStaffText } from "../../i18n/context";
+import type { StaffMessage } from "../messages";
+import { ProblemNotice, StatusNotice } from "../ProblemNotice";
+import { useSession } from "../session";
+import { AdminOnly, byteSize, useFieldText } from "./common";
+import { auditFileName, auditUrl, japanToday, periodOf } from "./logs";
+
+export function LogsPage() {
+  const { t } = useStaffText();
+  return (
+    <AdminOnly title={t("staff.nav.logs")}>
+      <Logs />
+    </AdminOnly>
+  );
+}
+
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function Logs() {
+  const { t } = useStaffText();
+  const session = useSession();
+  const text = useFieldText();
+  const today = japanToday();
+  const [fromDay, setFromDay] = useState(today);
+  const [toDay, setToDay] = useState(today);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [failure, setFailure] = useState<StaffMessage | undefined>(undefined);
+  const [progress, setProgress] = useState<{ received: number; total: number | undefined } | undefined>(undefined);
+  const [news, setNews] = useState<string | undefined>(undefined);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const period = periodOf(fromDay, toDay);
+    if (!period.ok) {
+      setError(t(period.reason === "missing" ? "admin.logs.missing" : "admin.logs.badRange"));
+      return;
+    }
+    setError(undefined);
+    setFailure(undefined);
+    setNews(undefined);
+    setProgress({ received: 0, total: undefined });
+    const outcome = await session.download(auditUrl(period), (received, total) => setProgress({ received, total }));
+    setProgress(undefined);
+    if (!outcome.ok) {
+      setFailure(outcome.message);
+      return;
+    }
+    const name = auditFileName(fromDay, toDay);
+    saveBlob(outcome.data, name);
+    setNews(t("admin.logs.done", { file: name, size: byteSize(outcome.data.size) }));
+  };
+
+  return (
+    <>
+      <FocusHeading>{t("staff.nav.logs")}</FocusHeading>
+      <p class="lead">{t("admin.logs.lead")}</p>
+      {failure !== undefined && <ProblemNotice message={failure} />}
+      {news !== undefined && <StatusNotice>{news}</StatusNotice>}
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        <p id="logs-hint" class="field-hint">
+          {t("admin.logs.rangeHint")}
+        </p>
+        <div class="field-row">
+          <TextField id="logs-from" type="date" label={t("admin.logs.from")} value={fromDay} onValue={setFromDay} required text={text} error={error} />
+          <TextField id="logs-to" type="date" label={t("admin.logs.to")} value={toDay} onValue={setToDay} required text={text} />
+        </div>
+        <div class="admin-inline">
+          <button type="submit" class="button button-primary" disabled={progress !== undefined}>
+            {t("admin.logs.download")}
+          </button>
+        </div>
+      </form>
+      {progress !== undefined && (
+        <div class="progress-block" role="status" data-testid="logs-progress">
+          <label for="logs-progress-bar">{t("admin.logs.downloading", { received: byteSize(progress.received) })}</label>
+          <progress
+            id="logs-progress-bar"
+            max={progress.total ?? 100}
+            value={progress.total === undefined ? undefined : progress.received}
+            aria-label={t("admin.logs.progress")}
+          />
+        </div>
+      )}
+    </>
+  );
+}

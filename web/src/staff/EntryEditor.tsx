@@ -3,7 +3,7 @@
  * sent, with the revision read, so a concurrent edit is refused (409 edit-conflict) instead of
  * overwritten; the history lists who changed which field when, old and new value.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { EntryHistory, RosterEntry } from "../api/clients";
 import { TextField } from "../components/fields";
 import { dateTimeLabel } from "../i18n/format";
@@ -53,6 +53,19 @@ export function EntryEditor({ entry, onSaved, onCancel }: { entry: RosterEntry; 
   const idPrefix = `edit-${entry.stay_id}`;
   const invalid = new Set(failure?.fields.map((field) => field.name.split(".").pop() ?? field.name) ?? []);
 
+  // Review item 20: when the editor closes (saved or cancelled) with the focus inside it, the
+  // focus goes back to what opened it (the entry's Edit button), not to <body>.
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const form = formRef.current;
+    return () => {
+      const active = document.activeElement;
+      const lost = active === null || active === document.body || (form?.contains(active) ?? false);
+      if (lost && opener?.isConnected === true) opener.focus();
+    };
+  }, []);
+
   const save = async (event: Event) => {
     event.preventDefault();
     const body = changesOf(before, fields, snapshot.revision);
@@ -68,7 +81,7 @@ export function EntryEditor({ entry, onSaved, onCancel }: { entry: RosterEntry; 
   };
 
   return (
-    <form class="entry-editor" onSubmit={(event) => void save(event)} noValidate aria-labelledby={`${idPrefix}-title`}>
+    <form ref={formRef} class="entry-editor" onSubmit={(event) => void save(event)} noValidate aria-labelledby={`${idPrefix}-title`}>
       <h4 id={`${idPrefix}-title`}>{t("staff.roster.editTitle", { name: fullName(entry) })}</h4>
       {failure !== null && <ProblemNotice message={failure} fieldLabel={fieldLabelKey} />}
       {(Object.keys(LABELS) as (keyof EditableFields)[]).map((key) => (

@@ -1,4 +1,5 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import { useState } from "preact/hooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RosterEntry } from "../api/clients";
 import { LanguageProvider } from "../i18n/context";
@@ -69,6 +70,37 @@ describe("EntryEditor (S11.1)", () => {
     fireEvent.submit(screen.getByRole("button", { name: "保存" }).closest("form")!);
     await waitFor(() => expect(onSaved).toHaveBeenCalled());
     expect(sent).toEqual([{ remarks: "車いす", revision: 3 }]);
+  });
+});
+
+describe("EntryEditor focus (review item 20)", () => {
+  it("gives the focus back to the Edit button when it closes", () => {
+    vi.stubGlobal("fetch", () => Promise.resolve(new Response("{}", { status: 401 })));
+    function Card() {
+      const [open, setOpen] = useState(false);
+      return (
+        <>
+          <button type="button" onClick={() => setOpen(true)}>
+            編集
+          </button>
+          {open && <EntryEditor entry={entry} onSaved={() => setOpen(false)} onCancel={() => setOpen(false)} />}
+        </>
+      );
+    }
+    render(
+      <LanguageProvider lang="ja">
+        <SessionProvider>
+          <Card />
+        </SessionProvider>
+      </LanguageProvider>,
+    );
+    const edit = screen.getByRole("button", { name: "編集" });
+    edit.focus();
+    fireEvent.click(edit);
+    screen.getByLabelText(/^備考/).focus();
+    fireEvent.click(screen.getByRole("button", { name: "キャンセル" }));
+    expect(screen.queryByRole("button", { name: "保存" })).toBeNull();
+    expect(document.activeElement).toBe(edit);
   });
 });
 

@@ -60,6 +60,12 @@ export WEB_ROOT="$ROOT/web/dist"
 # What every service reads (see libs/runtime/src/shelter_runtime/settings.py).
 export ENVIRONMENT=${ENVIRONMENT:-development}
 [ "$name" != dev ] && export ENVIRONMENT=test
+# Sign-in attempts per client address and minute, at the gateway and in auth (S4.2). A test
+# run signs in hundreds of times from one address (127.0.0.1), so test stacks allow more; the
+# limits themselves are tested in auth's own tests.
+SIGNIN_PER_MINUTE=${SIGNIN_PER_MINUTE:-30}
+[ "$name" != dev ] && SIGNIN_PER_MINUTE=${TEST_SIGNIN_PER_MINUTE:-600}
+export SIGNIN_PER_MINUTE SIGN_IN_LIMIT_PER_IP=$SIGNIN_PER_MINUTE
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
 export MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/"
 export KAFKA_TOPIC_NAMESPACE=${KAFKA_TOPIC_NAMESPACE:-$name}

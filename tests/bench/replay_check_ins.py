@@ -166,8 +166,20 @@ async def _publish(kafka: str, topic: str, events: list[EvacueeCheckedIn]) -> fl
     return time.perf_counter() - started
 
 
-async def _count(client: httpx.AsyncClient, path: str, field: str) -> int:
+async def _sign_in(client: httpx.AsyncClient, password: str) -> None:
+    """(Again: a token expires during a long run.)"""
+    signed_in = await client.post(
+        "/api/auth/sign-in", json={"user_id": "admin", "password": password}
+    )
+    signed_in.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+
+
+async def _count(client: httpx.AsyncClient, path: str, field: str, password: str) -> int:
     response = await client.get(path)
+    if response.status_code == 401:  # the token expired: sign in again
+        await _sign_in(client, password)
+        response = await client.get(path)
     response.raise_for_status()
     return int(response.json()[field])
 
@@ -216,22 +228,20 @@ async def main(shelters: int, check_ins: int, http_check_ins: int, limit: float)
     ids = [f"b{run}-{i:04d}" for i in range(shelters)]
     results: dict[str, Any] = {"shelters": shelters, "check_ins": check_ins}
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
-        signed_in = await client.post(
-            "/api/auth/sign-in", json={"user_id": "admin", "password": stack.admin_password()}
-        )
-        signed_in.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+        password = stack.admin_password()
+        await _sign_in(client, password)
         started = time.perf_counter()
         await _import_shelters(client, ids)
         results["import_shelters_s"] = round(time.perf_counter() - started, 2)
         relayed = await _relayed(stack.mongodb_uri, f"{stack.name}-registration", limit)
         results["import_relayed_s"] = round(relayed, 2)
         started = time.perf_counter()
+        await _sign_in(client, password)
         await _open_shelters(client, ids)
         results["open_shelters_s"] = round(time.perf_counter() - started, 2)
 
-        stats_before = await _count(client, "/api/stats/totals", "present")
-        roster_before = await _count(client, "/api/roster/entries?limit=1", "total")
+        stats_before = await _count(client, "/api/stats/totals", "present", password)
+        roster_before = await _count(client, "/api/roster/entries?limit=1", "total", password)
         at = datetime.now(UTC).replace(microsecond=0)
         events = [_event(ids[n % shelters], n, at) for n in range(check_ins)]
         topic = EVACUEE_STAYS.name(stack.topic_namespace)
@@ -240,10 +250,11 @@ async def main(shelters: int, check_ins: int, http_check_ins: int, limit: float)
         results["publish_per_s"] = round(check_ins / publish_s)
 
         async def stats_present() -> int:
-            return await _count(client, "/api/stats/totals", "present") - stats_before
+            return await _count(client, "/api/stats/totals", "present", password) - stats_before
 
         async def roster_total() -> int:
-            return await _count(client, "/api/roster/entries?limit=1", "total") - roster_before
+            total = await _count(client, "/api/roster/entries?limit=1", "total", password)
+            return total - roster_before
 
         stats_lag, roster_lag = await asyncio.gather(
             _wait_until(stats_present, check_ins, limit),

@@ -17,6 +17,7 @@ import { ProblemNotice, StatusNotice } from "./ProblemNotice";
 import { ProxyCheckIn } from "./ProxyCheckIn";
 import { csvPath, filterQuery, fullName, kanaName, NO_FILTER, PAGE_SIZE, pageRange, sizeLabel, withPendingCheckOuts, type PendingCheckOut, type RosterFilter } from "./roster";
 import { useSession } from "./session";
+import { saveBlob } from "./download";
 
 export function RosterPage({ shelterId }: { shelterId?: string | undefined }) {
   const session = useSession();
@@ -185,14 +186,7 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
       setFailure(outcome.message);
       return;
     }
-    const url = URL.createObjectURL(outcome.data);
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `roster-${shelterId}.csv`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(outcome.data, `roster-${shelterId}.csv`);
     setNotice(t("staff.roster.csvDone", { size: sizeLabel(outcome.data.size) }));
   };
 

@@ -11,6 +11,7 @@ import { ProblemNotice, StatusNotice } from "../ProblemNotice";
 import { useSession } from "../session";
 import { AdminOnly, byteSize, useFieldText } from "./common";
 import { auditFileName, auditUrl, japanToday, periodOf } from "./logs";
+import { saveBlob } from "../download";
 
 export function LogsPage() {
   const { t } = useStaffText();
@@ -19,17 +20,6 @@ export function LogsPage() {
       <Logs />
     </AdminOnly>
   );
-}
-
-function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function Logs() {

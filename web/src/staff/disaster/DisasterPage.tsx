@@ -39,6 +39,7 @@ import {
   type DisasterStatus,
   type ServiceDeletion,
 } from "./disaster";
+import { saveBlob } from "../download";
 
 export function DisasterPage() {
   const { t } = useStaffText();
@@ -47,17 +48,6 @@ export function DisasterPage() {
       <Disaster />
     </AdminOnly>
   );
-}
-
-function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 async function readShelters(session: Session): Promise<ShelterPublic[] | StaffMessage> {

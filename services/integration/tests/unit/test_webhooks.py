@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
-from shelter_integration.domain.model import Facts, Occupancy
+from shelter_integration.domain.model import Facts, Occupancy, ShelterState
 from shelter_integration.domain.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -162,3 +163,53 @@ async def test_an_unreachable_endpoint_counts_as_a_failed_try(
     assert {(o.last_error, o.status) for o in outcomes} == {
         ("ConnectError", DeliveryStatus.PENDING)
     }
+
+
+class SlowFirstRead:
+    """Shelters whose first state read is held until released: the older of two racing calls."""
+
+    def __init__(self, inner: Shelters) -> None:
+        self.inner = inner
+        self.release = asyncio.Event()
+        self.first_read = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def states(self, shelter_ids: Sequence[str]) -> list[ShelterState]:
+        found = await self.inner.states(shelter_ids)
+        if not self.first_read.is_set():
+            self.first_read.set()
+            await self.release.wait()
+        return found
+
+
+async def test_a_status_read_before_a_newer_one_is_never_queued_after_it(
+    webhook_store: WebhookStore, shelters: Shelters, receiver: Receiver
+) -> None:
+    """A facts change and a count change arrive on two topics at once (S17.2 PUSH order)."""
+    await webhook_store.add_webhook(
+        Webhook("c" * 32, "https://city.example/hook", frozenset(WebhookEvent), SECRET, T0, "admin")
+    )
+    await shelters.record_facts("13101-0003", Facts(version=1, name="x", capacity=5))
+    slow = SlowFirstRead(shelters)
+    ticks = iter(T0 + timedelta(seconds=n) for n in range(100))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as http:
+        dispatcher = WebhookDispatcher(
+            webhook_store, cast(Shelters, slow), http, policy=RetryPolicy(), now=lambda: next(ticks)
+        )
+        older = asyncio.create_task(dispatcher.shelter_changed("13101-0003"))  # reads "closed"
+        await slow.first_read.wait()
+        opened = Facts(version=2, name="x", capacity=5, is_open=True, opened_at=T0)
+        await shelters.record_facts("13101-0003", opened)
+        newer = asyncio.create_task(dispatcher.shelter_changed("13101-0003"))  # reads "open"
+        await asyncio.sleep(0.01)
+        slow.release.set()
+        await asyncio.gather(older, newer)
+    queued = await webhook_store.deliveries(webhook_id="c" * 32, status=None, limit=10)
+    statuses = sorted(
+        (d.created_at, json.loads(d.body)["opening_status"])
+        for d in queued
+        if d.event is WebhookEvent.SHELTER_STATUS
+    )
+    assert [status for _, status in statuses] == ["closed", "open"]

@@ -31,6 +31,8 @@ from shelter_integration.service_layer.url_guard import UnsafeUrlError, UrlGuard
 
 log = logging.getLogger(__name__)
 
+LOCK_STRIPES = 64
+
 
 class WebhookStore(Protocol):
     async def add_webhook(self, webhook: Webhook) -> None: ...
@@ -100,9 +102,19 @@ class WebhookDispatcher:
         self._batch = batch
         self._wake = asyncio.Event()
         self._last_status: dict[str, str] = {}
+        self._locks = tuple(asyncio.Lock() for _ in range(LOCK_STRIPES))
 
     async def shelter_changed(self, shelter_id: str) -> int:
-        """Queue deliveries of the shelter's state; returns how many were queued."""
+        """Queue deliveries of the shelter's state; returns how many were queued.
+
+        A shelter's calls run one at a time: a facts change and a count change arrive on two
+        topics at once, and without this the call that read the older state could queue its
+        status after the newer one (a receiver would see the shelter close again).
+        """
+        async with self._locks[hash(shelter_id) % LOCK_STRIPES]:
+            return await self._queue(shelter_id)
+
+    async def _queue(self, shelter_id: str) -> int:
         webhooks = await self._store.webhooks()
         if not webhooks:
             return 0

@@ -159,6 +159,13 @@ class FakeAuth:
     def __init__(self) -> None:
         self.password = STAFF["password"]
         self.offline = False
+        #: The answer's role and shelters for each user id (S10.5).
+        self.grants: dict[str, dict[str, Any]] = {
+            "admin": {"role": "administrator", "shelters": []},
+            "staff-here": {"role": "shelter_staff", "shelters": ["13101-0001"]},
+            "staff-there": {"role": "shelter_staff", "shelters": ["13101-0002"]},
+            "hq": {"role": "hq_viewer", "shelters": []},
+        }
         self.calls: list[str] = []
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -169,7 +176,8 @@ class FakeAuth:
             body = json.loads(request.content)
             if body["password"] != self.password:
                 return httpx.Response(401, json={"title": "refused"})
-            return httpx.Response(200, json={"access_token": "staff-token"})
+            grant = self.grants[body["user_id"]]
+            return httpx.Response(200, json={"access_token": "staff-token", **grant})
         return httpx.Response(200, json={"is_open": True})  # the open/close notices
 
 
@@ -313,3 +321,25 @@ def test_the_device_token_may_come_from_a_file(tmp_path: Path) -> None:
     settings = Settings(environment=Environment.TEST, device_token_file=token_file)
     assert settings.device_token_value() == "kiosk-device-token-value"
     assert "kiosk-device-token-value" not in repr(settings)
+
+
+@pytest.mark.parametrize("user_id", ["staff-there", "hq"])
+async def test_only_staff_of_this_shelter_sign_in_or_unlock(
+    app: FastAPI, client: httpx.AsyncClient, fake_auth: FakeAuth, user_id: str
+) -> None:
+    """S10.5: staff of another shelter and the read-only headquarters viewer may not open this
+    shelter from its kiosk nor unlock its settings; its own staff and administrators may."""
+    outsider = {**STAFF, "user_id": user_id}
+    refused = await client.post("/api/session", json=outsider)
+    assert refused.status_code == 403
+    assert refused.json()["title_ja"] == "このアカウントはこの避難所の担当ではありません"
+    assert not any(call.endswith("/open") for call in fake_auth.calls)
+    assert (await client.get("/api/state")).json()["signed_in"] is False
+
+    signed_in = await client.post("/api/session", json={**STAFF, "user_id": "staff-here"})
+    assert signed_in.status_code == 200, signed_in.text
+    assert (await client.post("/api/staff-unlock", json=outsider)).status_code == 403
+    assert (await client.put("/api/settings", json=SETTINGS)).status_code == 403
+    unlocked = await client.post("/api/staff-unlock", json={**STAFF, "user_id": "staff-here"})
+    assert unlocked.status_code == 200, unlocked.text
+    assert (await client.put("/api/settings", json=SETTINGS)).status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import httpx
 
@@ -52,10 +53,27 @@ class StaticTokens:
         return self._token
 
 
+@dataclass(frozen=True, slots=True)
+class StaffGrant:
+    """What the auth service answered to a staff sign-in: the token and whom it is for."""
+
+    access_token: str
+    role: str | None
+    shelters: frozenset[str]
+
+    def may_operate(self, shelter_id: str) -> bool:
+        """Administrators, and shelter staff assigned to this shelter (S10.5): the headquarters
+        viewer changes nothing and staff of another shelter have no business at this kiosk."""
+        if self.role == "administrator":
+            return True
+        return self.role == "shelter_staff" and shelter_id in self.shelters
+
+
 async def staff_sign_in(
     http: httpx.AsyncClient, api_base_url: str, user_id: str, password: str
-) -> str:
-    """A staff access token for the open/close notices (S6.1, S6.6)."""
+) -> StaffGrant:
+    """A staff access token for the open/close notices (S6.1, S6.6), with its role and shelters
+    as the auth service's answer states them (the kiosk got it from auth itself)."""
     url = api_base_url.rstrip("/") + "/api/auth/sign-in"
     try:
         response = await http.post(url, json={"user_id": user_id, "password": password})
@@ -63,7 +81,13 @@ async def staff_sign_in(
         raise AuthUnavailableError from exc
     if response.status_code != 200:
         raise AuthRefusedError(f"sign-in refused ({response.status_code})")
-    return str(response.json()["access_token"])
+    body = response.json()
+    role = body.get("role")
+    return StaffGrant(
+        access_token=str(body["access_token"]),
+        role=None if role is None else str(role),
+        shelters=frozenset(str(s) for s in body.get("shelters") or ()),
+    )
 
 
 async def send_shelter_notice(

@@ -166,12 +166,23 @@ async def get_kiosk_state(state: State) -> StatePublic:
     )
 
 
+def _refuse_other_shelters(grant: auth.StaffGrant, shelter_id: str) -> None:
+    """Only staff of this kiosk's shelter (or an administrator) sign it in or unlock it."""
+    if not grant.may_operate(shelter_id):
+        raise ProblemError(
+            403, "kiosk-not-your-shelter", "This account is not assigned to this shelter",
+            "このアカウントはこの避難所の担当ではありません",
+        )  # fmt: skip
+
+
 @router.post("/session", dependencies=[JsonBody])
 async def sign_in(body: SignIn, response: Response, state: State) -> dict[str, bool]:
     """Staff sign in and the shelter's open notice is sent (S6.1)."""
     base = state.api_base_url()
     try:
-        token = await auth.staff_sign_in(state.http, base, body.user_id, body.password)
+        grant = await auth.staff_sign_in(state.http, base, body.user_id, body.password)
+        _refuse_other_shelters(grant, state.settings.shelter_id)
+        token = grant.access_token
         await auth.send_shelter_notice(
             state.http, base, state.settings.shelter_id, token, open_=True
         )
@@ -209,9 +220,11 @@ async def staff_unlock(body: SignIn, response: Response, state: State) -> dict[s
         )  # fmt: skip
     ok = False
     try:
-        state.staff_token = await auth.staff_sign_in(
+        grant = await auth.staff_sign_in(
             state.http, state.api_base_url(), body.user_id, body.password
         )
+        _refuse_other_shelters(grant, state.settings.shelter_id)
+        state.staff_token = grant.access_token
         ok = True
     except auth.AuthRefusedError:
         ok = False

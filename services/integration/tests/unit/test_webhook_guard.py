@@ -264,3 +264,70 @@ async def test_register_remove_and_redeliver_are_audited_without_secrets(
         "webhook.redelivered",
         "webhook.removed",
     ]
+
+
+class CountingDns(Dns):
+    """Answers a public address to the first question about a name, a private one after:
+    a name rebound between the check and the connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> Sequence[str]:
+        self.asked.append(host)
+        if len(self.asked) > 1:
+            return ["127.0.0.1"]
+        return await super().__call__(host, port)
+
+
+@pytest.mark.parametrize(
+    ("url", "sent_to", "host", "sni"),
+    [
+        ("https://city.example/hook", "https://93.184.216.34/hook", "city.example", "city.example"),
+        (
+            "http://v6.example:8080/hook?a=1",
+            "http://[2606:2800:220:1:248:1893:25c8:1946]:8080/hook?a=1",
+            "v6.example:8080",
+            None,
+        ),
+        ("https://93.184.216.34/hook", "https://93.184.216.34/hook", "93.184.216.34", None),
+    ],
+)
+async def test_a_delivery_goes_to_the_address_that_was_checked(
+    webhook_store: WebhookStore,
+    shelters: Shelters,
+    url: str,
+    sent_to: str,
+    host: str,
+    sni: str | None,
+) -> None:
+    """DNS rebinding: the name is resolved once per try, and the connection uses that answer."""
+    dns = CountingDns()
+    sent: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    await webhook_store.add_webhook(
+        Webhook("b" * 32, url, frozenset({WebhookEvent.SHELTER_STATUS}), "s" * 32, T0, "x")
+    )
+    await shelters.record_facts("13101-0002", Facts(version=1, name="x", capacity=1))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as http:
+        dispatcher = WebhookDispatcher(
+            webhook_store,
+            shelters,
+            http,
+            policy=RetryPolicy(1, 10, 5),
+            now=lambda: T0,
+            guard=UrlGuard((), dns),
+        )
+        await dispatcher.shelter_changed("13101-0002")
+        (outcome,) = await dispatcher.send_due()
+    assert outcome.status is DeliveryStatus.DELIVERED
+    (request,) = sent
+    assert str(request.url) == sent_to
+    assert request.headers["host"] == host
+    assert request.extensions.get("sni_hostname") == sni
+    assert len(dns.asked) <= 1  # the rebound second answer was never asked for

@@ -14,7 +14,8 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Sequence
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -46,6 +47,16 @@ def is_public(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 
+@dataclass(frozen=True, slots=True)
+class PinnedUrl:
+    """Where to send a request: the URL with its host replaced by a checked address, plus the
+    Host header and TLS server name that keep the original name (httpx `extensions`)."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, str] = field(default_factory=dict)
+
+
 class UrlGuard:
     """Refuses webhook URLs whose host resolves to a non-public address not allowed."""
 
@@ -68,6 +79,30 @@ class UrlGuard:
 
     async def check(self, url: str) -> None:
         """Raise `UnsafeUrlError` unless every address of the URL's host may be reached."""
+        await self.addresses(url)
+
+    async def pin(self, url: str) -> PinnedUrl:
+        """The URL aimed at the first checked address of its host (see the module docstring)."""
+        addresses = await self.addresses(url)
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return PinnedUrl(url)  # an address already: nothing is resolved
+        address = addresses[0]
+        literal = f"[{address}]" if address.version == 6 else str(address)
+        netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+        host_header = host if parts.port is None else f"{host}:{parts.port}"
+        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        return PinnedUrl(
+            urlunsplit(parts._replace(netloc=netloc)), {"Host": host_header}, extensions
+        )
+
+    async def addresses(self, url: str) -> list[IPAddress]:
+        """Every address of the URL's host, each one allowed; else `UnsafeUrlError`."""
         parts = urlsplit(url)
         host = parts.hostname
         if not host:
@@ -93,3 +128,4 @@ class UrlGuard:
                 raise UnsafeUrlError("host does not resolve")
         if not all(self._allowed_address(a) for a in addresses):
             raise UnsafeUrlError("address not allowed")
+        return addresses

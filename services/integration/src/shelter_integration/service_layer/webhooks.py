@@ -27,7 +27,7 @@ from shelter_integration.domain.webhooks import (
     signature,
 )
 from shelter_integration.service_layer.ports import Shelters
-from shelter_integration.service_layer.url_guard import UnsafeUrlError, UrlGuard
+from shelter_integration.service_layer.url_guard import PinnedUrl, UnsafeUrlError, UrlGuard
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,16 @@ class WebhookDispatcher:
             DELIVERY_HEADER: delivery.delivery_id,
         }
         try:
-            if self._guard is not None:  # again before each try: the host's DNS may change
-                await self._guard.check(webhook.url)
+            # Checked again before each try (the host's DNS may change), and sent to the very
+            # address checked (no second resolution: DNS rebinding, see url_guard).
+            target = PinnedUrl(webhook.url)
+            if self._guard is not None:
+                target = await self._guard.pin(webhook.url)
             response = await self._http.post(
-                webhook.url, content=delivery.body.encode(), headers=headers
+                target.url,
+                content=delivery.body.encode(),
+                headers={**headers, **target.headers},
+                extensions=dict(target.extensions),
             )
         except UnsafeUrlError as exc:
             outcome = delivery.failed(None, f"refused: {exc.reason}", now, self.policy)

@@ -132,6 +132,7 @@ have orion-mongo-password || put orion-mongo-password "$(random_password)"
 
 mongo_hosts="mongo-1:27017,mongo-2:27017,mongo-3:27017"
 mongo_options="replicaSet=rs0&tls=true&tlsCAFile=/run/secrets/ca_crt&authSource=admin"
+have kafka-kiosk-password || put kafka-kiosk-password "$(random_password)" # card reads only
 for service in "${services[@]}"; do
   have "kafka-${service}-password" || put "kafka-${service}-password" "$(random_password)"
   have "${service}-mongodb-uri" ||

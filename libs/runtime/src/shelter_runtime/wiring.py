@@ -101,4 +101,5 @@ def build_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) 
         app, Verifier.remote(parts.settings.auth_url, audience=parts.settings.service_name)
     )
     instrument_app(app, parts.telemetry)
+    app.state.broker = parts.broker  # its subscribers: what the service reads (Kafka ACLs)
     return app

@@ -75,17 +75,31 @@ async def wait_for_kafka(settings: ServiceSettings, timeout_seconds: float = 60.
         await asyncio.sleep(0.5)
 
 
-async def ensure_topics(settings: ServiceSettings, topics: Iterable[Topic]) -> None:
-    """Create the topics (and their dead-letter topics) a service uses, if they are missing.
+#: Pause between two metadata reads while waiting for created topics to be listed.
+TOPIC_POLL_SECONDS = 0.2
 
-    Consumers subscribe before any producer writes, so a topic created later by auto-creation
-    would only be seen at the next metadata refresh. Production creates topics up front
-    (deploy/k8s) and sets KAFKA_CREATE_TOPICS=false.
+
+def topic_names(settings: ServiceSettings, topics: Iterable[Topic]) -> list[str]:
+    """The topics and their dead-letter topics, as `ensure_topics` creates them."""
+    names = [t.name(settings.kafka_topic_namespace) for t in topics]
+    return sorted({n for name in names for n in (name, f"{name}.dlq")})
+
+
+async def ensure_topics(
+    settings: ServiceSettings, topics: Iterable[Topic], timeout_seconds: float = 5.0
+) -> bool:
+    """Create the topics (and their dead-letter topics) a service uses, if they are missing,
+    and wait until the broker lists each with a leader for every partition.
+
+    Consumers subscribe right after this; a topic the controller has just created is not yet
+    in the metadata a broker answers with, and a consumer asking then logged "Topic ... not
+    found in cluster metadata" and joined its group without it until the next metadata refresh
+    (nothing was lost: a new group starts from the earliest record; but a fresh start must be
+    quiet and must not depend on that timing). True when every topic is listed; False, with a
+    warning, when `timeout_seconds` passed first (the consumers pick the topics up later).
+    Production creates topics up front (deploy/k8s) and sets KAFKA_CREATE_TOPICS=false.
     """
-    names = []
-    for topic in topics:
-        name = topic.name(settings.kafka_topic_namespace)
-        names += [name, f"{name}.dlq"]
+    names = topic_names(settings, topics)
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=f"{settings.service_name}-admin",
@@ -103,8 +117,32 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[Topic]) -> N
             with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
                 await admin.create_topics(missing)
             log.info("created Kafka topics", extra={"count": len(missing)})
+        async with asyncio.timeout(timeout_seconds):
+            while True:  # polling the broker's metadata: nothing in-process to wait on
+                if listed_with_leaders(await admin.describe_topics(names), names):
+                    break
+                await asyncio.sleep(TOPIC_POLL_SECONDS)
+    except TimeoutError:
+        log.warning("Kafka topics not listed yet; consumers start anyway")
+        return False
     finally:
         await admin.close()
+    return True
+
+
+def listed_with_leaders(described: Iterable[dict[str, Any]], names: Iterable[str]) -> bool:
+    """Every topic of `names` known without error, with partitions that all have a leader."""
+    found = {str(t["topic"]): t for t in described}
+    for name in names:
+        topic = found.get(name)
+        if topic is None or topic.get("error_code") != 0:
+            return False
+        partitions = topic.get("partitions")
+        if not isinstance(partitions, list) or not partitions:
+            return False
+        if any(not isinstance(p, dict) or int(p.get("leader", -1)) < 0 for p in partitions):
+            return False
+    return True
 
 
 def _admin_security(settings: ServiceSettings) -> dict[str, object]:

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient, UpdateOne
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -136,32 +136,38 @@ class ShardedCollection:
         found = await asyncio.gather(*(find(i, ids) for i, ids in by_shard.items()))
         return {doc["_id"]: doc for docs in found for doc in docs}
 
-    async def update_many_by_id(self, updates: Mapping[str, Document]) -> None:
+    async def update_many_by_id(
+        self, updates: Mapping[str, Document], concurrency: int = SHARD_CONCURRENCY
+    ) -> None:
         """Apply one update to each document (created when missing): one bulk write per shard.
 
         Statements of a shard go in one round trip; an upsert that lost the race to create
-        its document (a duplicate `_id`) is applied again as a plain update.
+        its document (a duplicate `_id`) is applied again as a plain update. `concurrency`:
+        shards written side by side.
         """
         by_shard: dict[int, list[str]] = {}
         for doc_id in updates:
             by_shard.setdefault(self._index(doc_id), []).append(doc_id)
-        limit = asyncio.Semaphore(SHARD_CONCURRENCY)
+        limit = asyncio.Semaphore(concurrency)
 
         async def write(index: int, ids: list[str]) -> None:
             shard = self._shards[index]
             async with limit:
-                try:
-                    await shard.bulk_write(
-                        [UpdateOne({"_id": i}, updates[i], upsert=True) for i in ids],
-                        ordered=False,
-                    )
-                except BulkWriteError as error:
-                    errors = error.details.get("writeErrors", [])
-                    if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                        raise
-                    for e in errors:
-                        doc_id = ids[e["index"]]
-                        await shard.update_one({"_id": doc_id}, updates[doc_id])
+                # The `update` command itself: PyMongo's bulk_write cannot read FerretDB's
+                # answer to a bulk with a write error (it has no `nModified`: a KeyError).
+                reply = await shard.database.command(
+                    "update",
+                    shard.name,
+                    updates=[{"q": {"_id": i}, "u": updates[i], "upsert": True} for i in ids],
+                    ordered=False,
+                    codec_options=shard.codec_options,
+                )
+                errors = reply.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise BulkWriteError(reply)
+                for e in errors:
+                    doc_id = ids[e["index"]]
+                    await shard.update_one({"_id": doc_id}, updates[doc_id])
 
         await asyncio.gather(*(write(i, ids) for i, ids in by_shard.items()))
 

@@ -37,7 +37,7 @@ def settings(stack: Stack, namespace: str, database_name: str) -> Settings:
 async def auth(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     await cli.create_admin(settings, "admin", "管理者", ADMIN_PASSWORD)
     app = bootstrap(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="https://auth") as client:
             yield client

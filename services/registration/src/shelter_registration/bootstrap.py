@@ -53,7 +53,7 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
         interval_seconds=settings.outbox_relay_interval_seconds,
     )
     parts.topics += [EVACUEE_STAYS, SHELTERS]
-    parts.on_startup.append(stay_repo.ensure_indexes)
+    parts.on_startup += [shelter_repo.ensure_layout, stay_repo.ensure_indexes]
     parts.background.append(relay.run)
 
     # qr_codes and imports first: /shelters/qr.html is not a shelter id.

@@ -67,7 +67,7 @@ async def test_records_are_published_keyed_by_shelter_and_leave_the_outbox(
     database_name: str,
 ) -> None:
     app = bootstrap(settings)
-    async with LifespanManager(app), _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), _client(app) as client:
         body = {"shelter_id": "s-1", "name": "避難所", "capacity": 3}
         assert (await client.post("/shelters", json=body)).status_code == 201
         assert (await client.post("/shelters/s-1/open")).status_code == 200
@@ -98,7 +98,7 @@ async def test_a_record_made_while_kafka_is_down_is_delivered_later(
     assert "example.jp" not in json.dumps(kept, default=str)  # counts, not the links
 
     app = bootstrap(settings)  # back with Kafka: the relay delivers what was kept
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30):
         seen: dict[str, Any] = {}
         await eventually(lambda: _drain(audit_topic, seen), lambda s: len(s) >= 1)
         await eventually(lambda: outbox.count_documents({}), lambda n: n == 0)

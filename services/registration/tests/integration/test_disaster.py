@@ -67,6 +67,7 @@ async def test_purge_empties_every_collection_but_the_kept_ones(
     await db["card_read_claims_003"].insert_one({"_id": "c1"})
     await db["anything_added_later"].insert_one({"_id": "x"})
     await db["shelters"].insert_one({"_id": "13101-0001", "name": "千代田小学校"})
+    await db["shelters_042"].insert_one({"_id": "13101-0002", "name": "麹町小学校"})
     await db["settings"].insert_one({"_id": "status_items", "items": ["要介護"]})
     await db["audit_outbox"].insert_one({"_id": "a1", "outbox": []})
     await db[APPLIED_CLOSURES].insert_one({"_id": "closure-1", "closed_at": datetime.now(UTC)})
@@ -80,7 +81,7 @@ async def test_purge_empties_every_collection_but_the_kept_ones(
         "stays",
     )
     assert (first.deleted, first.remaining) == (5, 0)
-    for kept in ("shelters", "settings", "audit_outbox", APPLIED_CLOSURES):
+    for kept in ("shelters", "shelters_042", "settings", "audit_outbox", APPLIED_CLOSURES):
         assert await db[kept].count_documents({}) == 1
     again = await data.purge()  # a replayed closure: nothing more to delete
     assert (again.deleted, again.remaining) == (0, 0)

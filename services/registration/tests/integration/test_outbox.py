@@ -17,14 +17,21 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
-from shelter_contracts.events import Channel
+from shelter_contracts.events import Channel, ShelterRegistered
 from shelter_contracts.personal import EvacueePersonal
 from shelter_contracts.topics import EVACUEE_STAYS, SHELTERS
-from shelter_registration.adapters.mongo import STAY_SHARDS, STAYS_COLLECTION, MongoStays
+from shelter_registration.adapters.mongo import (
+    SHELTER_SHARDS,
+    SHELTERS_COLLECTION,
+    STAY_SHARDS,
+    STAYS_COLLECTION,
+    MongoStays,
+)
 from shelter_registration.bootstrap import bootstrap
 from shelter_registration.config import Settings
-from shelter_registration.domain.model import Stay
+from shelter_registration.domain.model import Shelter, ShelterMaster, Stay
 from shelter_runtime.mongo import Document, ShardedCollection
+from shelter_runtime.outbox import OutboxRelay, outbox_entries
 from shelter_testing import eventually
 from shelter_testing.stack import Stack
 from shelter_testing.tokens import TestIssuer
@@ -84,7 +91,7 @@ async def test_check_in_is_published_once_with_the_shelter_as_key(
     database_name: str,
 ) -> None:
     app = bootstrap(settings)
-    async with LifespanManager(app), await _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
         created = await client.post(
             "/shelters", json={"shelter_id": "s-1", "name": "避難所", "capacity": 3}
         )
@@ -118,7 +125,8 @@ async def test_check_in_accepted_while_kafka_is_down_is_delivered_later(
     # The first app's broker points at a port where no Kafka listens: publishing fails, the
     # request must still be accepted and its event kept in the outbox.
     stays = ShardedCollection(mongo_client[database_name], STAYS_COLLECTION, STAY_SHARDS)
-    await mongo_client[database_name]["shelters"].insert_one(
+    shelters = ShardedCollection(mongo_client[database_name], SHELTERS_COLLECTION, SHELTER_SHARDS)
+    await shelters.of("s-2").insert_one(
         {"_id": "s-2", "name": "避難所", "capacity": 3, "is_open": True, "outbox": []}
     )
     down = settings.model_copy(update={"kafka_bootstrap_servers": "127.0.0.1:1"})
@@ -133,13 +141,51 @@ async def test_check_in_accepted_while_kafka_is_down_is_delivered_later(
 
     # The service comes back with Kafka reachable: its relay delivers what was kept.
     app = bootstrap(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30):
         seen: list[dict[str, Any]] = []
         await eventually(lambda: _drain(consumer, seen), lambda s: len(s) >= 1)
         await eventually(
             lambda: stays.count_documents({"outbox.0": {"$exists": True}}), lambda n: n == 0
         )
     assert [m["value"]["stay_id"] for m in seen] == [stay_id]
+
+
+async def test_shelters_of_an_older_database_are_moved_and_their_events_still_delivered(
+    settings: Settings,
+    consumer: AIOKafkaConsumer,
+    mongo_client: AsyncMongoClient[Document],
+    database_name: str,
+) -> None:
+    # As an older version left them: in the one `shelters` collection, one event not yet
+    # published (its pointer written, as the relay finds pending events by their pointers).
+    db = mongo_client[database_name]
+    shelter = Shelter.create("s-old", ShelterMaster(name="旧避難所", capacity=3))
+    event = ShelterRegistered(
+        occurred_at=datetime.now(UTC),
+        shelter_id="s-old",
+        producer="registration",
+        version=1,
+        shelter=shelter.facts(),
+    )
+    entries = outbox_entries(SHELTERS, settings.kafka_topic_namespace, [event])
+    await OutboxRelay.marks(db, "shelters").mark("s-old", entries)
+    await db[SHELTERS_COLLECTION].insert_one(
+        {"_id": "s-old", "name": "旧避難所", "capacity": 3, "is_open": False, "outbox": entries}
+    )
+    app = bootstrap(settings)
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
+        assert SHELTERS_COLLECTION not in await db.list_collection_names()
+        opened = await client.post("/shelters/s-old/open")
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["is_open"] is True
+        seen: list[dict[str, Any]] = []
+        await eventually(lambda: _drain(consumer, seen), lambda s: len(s) >= 2)
+    assert [(m["key"], m["value"]["event_type"]) for m in seen] == [
+        (b"s-old", "ShelterRegistered"),
+        (b"s-old", "ShelterOpened"),
+    ]
+    shelters = ShardedCollection(db, SHELTERS_COLLECTION, SHELTER_SHARDS)
+    assert await shelters.count_documents({"outbox.0": {"$exists": True}}) == 0
 
 
 DATA = Path(__file__).parents[1] / "data"
@@ -160,7 +206,7 @@ async def test_shelter_changes_reach_kafka_with_versions_and_whole_facts(
     settings: Settings, consumer: AIOKafkaConsumer
 ) -> None:
     app = bootstrap(settings)
-    async with LifespanManager(app), await _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
         await _open_shelters(client, "s-1")
         assert (await client.patch("/shelters/s-1", json={"capacity": 30})).status_code == 200
         training = await client.put("/shelters/s-1/training", json={"training": True})
@@ -195,7 +241,7 @@ async def test_a_transfer_delivers_both_events(
     settings: Settings, consumer: AIOKafkaConsumer
 ) -> None:
     app = bootstrap(settings)
-    async with LifespanManager(app), await _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
         await _open_shelters(client, "a-1", "b-1")
         first = await client.post(
             "/shelters/a-1/check-ins", json={"personal": PERSON, "consent": True}
@@ -230,7 +276,7 @@ async def test_a_crash_inside_a_transfer_is_repaired_by_the_next_attempt(
     database_name: str,
 ) -> None:
     app = bootstrap(settings)
-    async with LifespanManager(app), await _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
         await _open_shelters(client, "a-1", "b-1")
         first = await client.post("/shelters/a-1/staff-check-ins", json={"personal": PERSON})
         # Step 1 of a transfer to b-1 was stored; the process died before step 2.
@@ -256,7 +302,7 @@ async def test_a_crash_inside_a_transfer_is_repaired_by_the_next_attempt(
 
 async def test_racing_requests_on_the_real_database(settings: Settings) -> None:
     app = bootstrap(settings)
-    async with LifespanManager(app), await _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
         await _open_shelters(client, "s-1")
         # Two staff members edit the same version: one edit wins, the other is told.
         edits = await asyncio.gather(
@@ -287,7 +333,7 @@ async def test_import_and_re_import_on_the_real_stack(
 ) -> None:
     data = (DATA / name).read_bytes()
     app = bootstrap(settings)
-    async with LifespanManager(app), await _client(app) as client:
+    async with LifespanManager(app, startup_timeout=30), await _client(app) as client:
         headers = {"content-type": "text/csv"}
         first = await client.post("/shelters/import", content=data, headers=headers)
         assert first.status_code == 200, first.text
@@ -300,7 +346,8 @@ async def test_import_and_re_import_on_the_real_stack(
 
         seen: list[dict[str, Any]] = []
         await eventually(lambda: _drain(consumer, seen), lambda s: len(s) >= 5)
-    assert await mongo_client[database_name]["shelters"].count_documents({}) == 3
+    shelters = ShardedCollection(mongo_client[database_name], SHELTERS_COLLECTION, SHELTER_SHARDS)
+    assert await shelters.count_documents({}) == 3
     assert sorted(m["value"]["event_type"] for m in seen) == [
         "ShelterRegistered",
         "ShelterRegistered",

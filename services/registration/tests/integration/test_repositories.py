@@ -19,6 +19,8 @@ from shelter_contracts.events import (
 )
 from shelter_contracts.personal import EvacueePersonal
 from shelter_registration.adapters.mongo import (
+    SHELTER_SHARDS,
+    SHELTERS_COLLECTION,
     STAYS_COLLECTION,
     MongoShelters,
     MongoStatusItems,
@@ -68,6 +70,7 @@ async def repos(
         return Repos(fakes.shelters, fakes.stays, fakes.status_items)
     db = mongo_client[database_name]
     shelters, stays = MongoShelters(db, namespace), MongoStays(db, namespace)
+    await shelters.ensure_layout()
     await stays.ensure_indexes()
     return Repos(shelters, stays, MongoStatusItems(db))
 
@@ -301,3 +304,60 @@ async def test_add_many_stores_the_new_and_names_the_taken(repos: Repos) -> None
     existing = await repos.shelters.get("s-1")
     assert existing is not None and existing.name == "既存"
     assert len(await repos.shelters.all()) == 600
+
+
+async def test_shelters_are_spread_over_small_shards_read_together(
+    mongo_client: AsyncMongoClient[Document], database_name: str, namespace: str
+) -> None:
+    db = mongo_client[database_name]
+    shelters = MongoShelters(db, namespace)
+    batch = [Shelter(f"13101-{n:04d}", f"避難所{n}", 10) for n in range(200)]
+    assert await shelters.add_many([(s, []) for s in batch]) == set()
+    names = await db.list_collection_names()
+    assert SHELTERS_COLLECTION not in names  # a read or update by id scans one shard
+    sizes = [await shard.count_documents({}) for shard in shelters.collection.all()]
+    assert len(sizes) == SHELTER_SHARDS and sum(sizes) == 200 and max(sizes) < 20
+    opened = batch[7].open(AT, "staff-1")
+    await shelters.update(opened, [])
+    assert await shelters.get("13101-0007") == opened
+    assert sorted(await shelters.all(), key=lambda s: s.shelter_id) == [
+        opened if s.shelter_id == "13101-0007" else s for s in batch
+    ]
+    page, total = await shelters.list(195, 10)
+    assert [s.shelter_id for s in page] == [f"13101-{n:04d}" for n in range(195, 200)]
+    assert total == 200
+
+
+async def test_shelters_of_an_older_database_move_into_their_shards_at_start(
+    mongo_client: AsyncMongoClient[Document], database_name: str, namespace: str
+) -> None:
+    db = mongo_client[database_name]
+    shelters = MongoShelters(db, namespace)
+    moved = Shelter.create("s-1", MASTER)
+    await shelters.add(moved, [_registered(moved)])
+    already = Shelter.create("s-2", MASTER)
+    await shelters.add(already, [])
+    # As an older version stored them: in the one `shelters` collection, not in a shard.
+    shard = shelters.collection.of("s-1")
+    document = await shard.find_one({"_id": "s-1"})
+    assert document is not None and len(document["outbox"]) == 1
+    await shard.delete_one({"_id": "s-1"})
+    stale = await shelters.collection.find_one("s-2")
+    assert stale is not None
+    await db[SHELTERS_COLLECTION].insert_many([document, {**stale, "name": "古い名前"}])
+    assert await shelters.get("s-1") is None
+    # A move cut short had copied s-2 already, which was then opened: the copy is newer.
+    opened = already.open(AT, "staff-1")
+    await shelters.update(opened, [])
+
+    # Two instances starting together: both move, neither fails, the old collection goes.
+    await asyncio.gather(shelters.ensure_layout(), MongoShelters(db, namespace).ensure_layout())
+    assert SHELTERS_COLLECTION not in await db.list_collection_names()
+    assert await shelters.get("s-1") == moved
+    assert await shelters.get("s-2") == opened  # never overwritten by the older copy
+    stored = await shelters.collection.find_one("s-1")
+    assert stored is not None and stored["outbox"] == document["outbox"]  # still to publish
+    await shelters.update(moved.open(AT, "staff-2"), [])
+    await shelters.ensure_layout()  # nothing left to move
+    reopened = await shelters.get("s-1")
+    assert reopened is not None and reopened.is_open and reopened.version == 2

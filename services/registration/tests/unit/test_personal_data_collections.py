@@ -7,9 +7,11 @@ from pymongo import AsyncMongoClient
 
 from shelter_registration.adapters.mongo import (
     PERSONAL_DATA_COLLECTIONS,
+    MongoShelters,
     MongoStays,
     is_personal_data_collection,
 )
+from shelter_registration.adapters.purge import KEPT_COLLECTIONS
 
 
 def test_the_stays_and_the_slots_are_declared_with_their_shards() -> None:
@@ -33,3 +35,12 @@ def test_the_repository_stores_stays_in_the_declared_collections() -> None:
     names = {shard.name for shard in stays.collection.all() + stays.people.all()}
     assert all(is_personal_data_collection(name) for name in names)
     assert not any(is_personal_data_collection(s.name) for s in stays.check_outs.all())
+
+
+def test_the_shelters_and_their_shards_are_kept_when_the_disaster_is_closed() -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(connect=False)
+    shelters = MongoShelters(client["db"], "ns")
+    names = {shard.name for shard in shelters.collection.all()} | {shelters.changes.name}
+    assert {"shelters_000", "shelters_063", "shelter_changes"} <= names
+    assert names | {"shelters"} <= KEPT_COLLECTIONS  # `shelters`: an older database's
+    assert not any(is_personal_data_collection(name) for name in names)

@@ -17,6 +17,7 @@ worst queues an event twice under the same event id, which consumers drop.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -26,7 +27,7 @@ from uuid import UUID
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shelter_contracts.events import Channel, Event, ShelterType
 from shelter_contracts.personal import EvacueePersonal
@@ -41,10 +42,8 @@ from shelter_registration.domain.model import (
     present_key,
 )
 from shelter_registration.service_layer.ports import EventDispatcher
-from shelter_runtime.mongo import Document, ShardedCollection
+from shelter_runtime.mongo import SHARD_CONCURRENCY, Document, ShardedCollection
 from shelter_runtime.outbox import OUTBOX_FIELD, OutboxRelay, outbox_entries
-
-DUPLICATE_KEY = 11000
 
 #: Shards of the stays: about 400 stays in each at 100,000 (a read by id scans one shard).
 STAY_SHARDS = 256
@@ -52,9 +51,26 @@ STAY_SHARDS = 256
 READ_SLOTS_KEPT = 1024
 
 
+#: Shards of the shelters: about 16 shelters in each at 1,000 (see MongoShelters).
+SHELTER_SHARDS = 64
+
 #: The names the outbox relay knows the collections by (service_layer.handlers, bootstrap).
 SHELTERS_SOURCE = "shelters"
 STAYS_SOURCE = "stays"
+
+#: The shelters, kept as the shards `shelters_000` ... (see MongoShelters); `shelters` alone is
+#: where they were kept before, moved into the shards once at start.
+SHELTERS_COLLECTION = "shelters"
+SHELTER_CHANGES_COLLECTION = "shelter_changes"
+#: Every collection that holds shelter master data, shards and the older one included (the
+#: disaster's purge keeps them: adapters.purge).
+SHELTER_COLLECTIONS: frozenset[str] = frozenset(
+    {
+        SHELTERS_COLLECTION,
+        SHELTER_CHANGES_COLLECTION,
+        *(f"{SHELTERS_COLLECTION}_{n:03d}" for n in range(SHELTER_SHARDS)),
+    }
+)
 
 #: The stays, kept as the shards `stays_000` ... (see MongoStays); `stays` alone is where
 #: they were kept before, moved into the shards once at start (`MongoStays.ensure_indexes`).
@@ -77,26 +93,62 @@ def is_personal_data_collection(name: str) -> bool:
 
 
 class MongoShelters:
+    """Shelters kept as the shards `shelters_000` ... by id; their changes claimed by insert.
+
+    FerretDB v1 on SQLite scans a collection for every read or update, even by `_id`, and an
+    update does so under the database's single write lock. With every shelter in one
+    collection, each check-in's `get` and each open, close or training switch scanned all of
+    them (1,000 shelters: about 2 opens a second). A shelter is therefore stored in the shard
+    of its id (ShardedCollection, about 16 shelters a shard at 1,000), so `get` and `update`
+    scan one shard; `all` and `list` read every shard (staff pages, imports, the disaster's
+    close: rare). `shelters` alone is where they were kept before, moved into the shards once
+    at start (`ensure_layout`).
+
+    `shelter_changes` stays one collection: a change is only inserted (the duplicate-`_id`
+    check is indexed) and read back only when two writers raced for the same version.
+    """
+
     def __init__(self, db: AsyncDatabase[Document], topic_namespace: str) -> None:
-        self.collection: AsyncCollection[Document] = db["shelters"]
-        self.changes: AsyncCollection[Document] = db["shelter_changes"]
+        self.collection = ShardedCollection(db, SHELTERS_COLLECTION, SHELTER_SHARDS)
+        self.changes: AsyncCollection[Document] = db[SHELTER_CHANGES_COLLECTION]
+        self._legacy: AsyncCollection[Document] = db[SHELTERS_COLLECTION]
         self._namespace = topic_namespace
         # Events are pointed at before they are written, so the relay never scans (outbox).
         self._marks = OutboxRelay.marks(db, SHELTERS_SOURCE)
 
+    async def ensure_layout(self) -> None:
+        """Move the shelters of an older database (one `shelters` collection) into the shards.
+
+        Safe for this service: it runs at start, before requests are served; copying inserts
+        each shelter only where its id is still free (a shard's newer copy is never
+        overwritten), so a repeated or concurrent move changes nothing; the old collection is
+        dropped last, so a move cut short is finished at the next start. Pending events move
+        with their shelter: their pointers name the shelter's id, which the relay now finds
+        in its shard (and the relay's first round scans the shards for entries without one).
+        """
+        db = self.collection.database
+        if SHELTERS_COLLECTION not in await db.list_collection_names():
+            return
+        batch: list[Document] = []
+        async for doc in self._legacy.find({}):
+            batch.append(doc)
+            if len(batch) == 500:
+                await self.collection.insert_many_once(batch)
+                batch = []
+        if batch:
+            await self.collection.insert_many_once(batch)
+        await self._legacy.drop()
+
     async def get(self, shelter_id: str) -> Shelter | None:
-        doc = await self.collection.find_one({"_id": shelter_id}, {OUTBOX_FIELD: 0})
+        doc = await self.collection.find_one(shelter_id, {OUTBOX_FIELD: 0})
         return None if doc is None else _shelter(doc)
 
     async def add(self, shelter: Shelter, events: Sequence[Event]) -> None:
         entries = outbox_entries(SHELTERS, self._namespace, events)
         await self._marks.mark(shelter.shelter_id, entries)
-        try:
-            await self.collection.insert_one(
-                {"_id": shelter.shelter_id, **_shelter_fields(shelter), OUTBOX_FIELD: entries}
-            )
-        except DuplicateKeyError as exc:
-            raise ShelterAlreadyExistsError(shelter.shelter_id) from exc
+        document = {"_id": shelter.shelter_id, **_shelter_fields(shelter), OUTBOX_FIELD: entries}
+        if not await self.collection.insert_once(document):
+            raise ShelterAlreadyExistsError(shelter.shelter_id)
 
     async def add_many(self, shelters: Sequence[tuple[Shelter, Sequence[Event]]]) -> set[str]:
         taken: set[str] = set()
@@ -110,13 +162,9 @@ class MongoShelters:
                 for shelter, events in shelters[start : start + 500]
             ]
             await self._marks.mark_many([(doc["_id"], doc[OUTBOX_FIELD]) for doc in docs])
-            try:
-                await self.collection.insert_many(docs, ordered=False)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                    raise
-                taken |= {docs[e["index"]]["_id"] for e in errors}
+            # One insert per shard touched; an id already taken is reported, not an error.
+            inserted = await self.collection.insert_many_once(docs)
+            taken |= {doc["_id"] for doc in docs} - inserted
         return taken
 
     async def update(self, shelter: Shelter, events: Sequence[Event]) -> None:
@@ -142,23 +190,31 @@ class MongoShelters:
         version_filter: Document = {"version": read_version}
         if read_version == 1:  # documents written before versions were stored
             version_filter = {"$or": [version_filter, {"version": {"$exists": False}}]}
-        await self.collection.update_one(
+        await self.collection.of(change["shelter_id"]).update_one(
             {"_id": change["shelter_id"], **version_filter},
             {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
         )
 
+    async def _read_all(self, query: Document) -> list[Document]:
+        """The matching shelters of every shard, without their outbox: a few shards at once."""
+        limit = asyncio.Semaphore(SHARD_CONCURRENCY)
+
+        async def read(shard: AsyncCollection[Document]) -> list[Document]:
+            async with limit:
+                return await shard.find(query, {OUTBOX_FIELD: 0}).to_list()
+
+        found = await asyncio.gather(*(read(shard) for shard in self.collection.all()))
+        return [doc for docs in found for doc in docs]
+
     async def all(self) -> list[Shelter]:
-        # One scan: FerretDB v1 scans for any filter but _id, so a query per imported row
-        # made a 2,000-row import take minutes.
-        docs = await self.collection.find({}, {OUTBOX_FIELD: 0}).to_list()
-        return [_shelter(doc) for doc in docs]
+        # One read per shard, not per shelter: a query per imported row made a 2,000-row
+        # import take minutes.
+        return [_shelter(doc) for doc in await self._read_all({})]
 
     async def list(self, offset: int, limit: int) -> tuple[list[Shelter], int]:
-        live = {"deleted": {"$ne": True}}
-        total = await self.collection.count_documents(live)
-        cursor = self.collection.find(live, {OUTBOX_FIELD: 0}).sort("_id", 1).skip(offset)
-        docs = await cursor.limit(limit).to_list()
-        return [_shelter(doc) for doc in docs], total
+        # Sorted here: the shards hold a few thousand small documents between them at most.
+        docs = sorted(await self._read_all({"deleted": {"$ne": True}}), key=lambda d: d["_id"])
+        return [_shelter(doc) for doc in docs[offset : offset + limit]], len(docs)
 
 
 def _shelter_fields(shelter: Shelter) -> Document:

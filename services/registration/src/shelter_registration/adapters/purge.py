@@ -1,11 +1,11 @@
 """What registration deletes and keeps when the disaster is closed, and its log (S10.3).
 
 Deletion is by exclusion: every collection of the database is emptied except the ones named
-in `KEPT_COLLECTIONS`, which hold no personal data (shelter master data, settings, the audit
-and outbox bookkeeping, the closures). So stays, person slots, check-outs, card-read claims
-and any collection added later (sharded stays included) are deleted without anyone having to
-remember to list them; `PERSONAL_DATA_COLLECTIONS` of adapters.mongo, where kept, is checked
-against this in tests. The count after the deletion is what confirms it
+in `KEPT_COLLECTIONS`, which hold no personal data (shelter master data and its shards,
+settings, the audit and outbox bookkeeping, the closures). So stays, person slots, check-outs,
+card-read claims and any collection added later (sharded stays included) are deleted without
+anyone having to remember to list them; `PERSONAL_DATA_COLLECTIONS` of adapters.mongo, where
+kept, is checked against this in tests. The count after the deletion is what confirms it
 (shelter_runtime.disaster.MongoPersonalData).
 """
 
@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shelter_contracts.events import DisasterClosed, DisasterExported, PersonalDataDeleted
 from shelter_contracts.topics import DISASTER
+from shelter_registration.adapters.mongo import SHELTER_COLLECTIONS
 from shelter_runtime.audit import COLLECTION as AUDIT_OUTBOX
 from shelter_runtime.disaster import MongoPersonalData
 from shelter_runtime.mongo import Document
@@ -35,8 +36,9 @@ CLOSURES_SOURCE = "disaster_closures"
 #: Collections without personal data, kept when the disaster is closed; all others are emptied.
 KEPT_COLLECTIONS = frozenset(
     {
-        "shelters",  # master data (S10.6), kept closed for the next disaster
-        "shelter_changes",  # shelter facts by version
+        # Shelter master data (S10.6), kept closed for the next disaster: its shards, the
+        # older single collection and the facts by version (adapters.mongo.MongoShelters).
+        *SHELTER_COLLECTIONS,
         "settings",  # status items, links
         AUDIT_OUTBOX,  # ids and counts only, by contract (AuditRecorded)
         PENDING_COLLECTION,  # pointers `<source>|<id>|<event id>`; stale ones expire

@@ -312,14 +312,15 @@ describe("shelters: CSV import with progress (S10.6)", () => {
     assert.equal(created.body.capacity, 120);
     assert.equal(created.body.latitude, 35.6895);
 
-    await page.getByRole("button", { name: "編集: 管理画面テスト会館" }).click();
+    // The shelter's name is a hidden <span lang="ja"> of the button (not a mixed-language aria-label).
+    await page.getByRole("button", { name: /^編集\s*: 管理画面テスト会館$/ }).click();
     const edit = page.getByTestId("edit-shelter");
     await edit.getByLabel(/^収容人数/).fill("150");
     await edit.getByRole("button", { name: "保存" }).click();
     await page.getByText("避難所「管理画面テスト会館」を更新しました。").waitFor();
     assert.equal((await staffApi("GET", `/api/registration/shelters/${shelterId}`)).body.capacity, 150);
 
-    await page.getByRole("button", { name: "削除: 管理画面テスト会館" }).click();
+    await page.getByRole("button", { name: /^削除\s*: 管理画面テスト会館$/ }).click();
     await confirm(page);
     await page.getByText("避難所「管理画面テスト会館」を削除しました。").waitFor();
     assert.equal((await staffApi("GET", `/api/registration/shelters/${shelterId}`)).status, 404);

@@ -127,6 +127,12 @@ describe("staff sign-in and password (S10.1, S10.2)", () => {
     await page.getByLabel(/^新しいパスワード(?!（)/).fill("short");
     await page.getByRole("button", { name: "パスワードを変更" }).click();
     await page.getByRole("alert").filter({ hasText: "パスワードがパスワードポリシーを満たしていません" }).waitFor();
+    // Each broken rule in Japanese first (review item 23), the service's English after it, marked lang="en".
+    const rule = page.getByRole("alert").locator("li").filter({ hasText: /\d+文字以上にしてください/ });
+    await rule.waitFor();
+    assert.match(await rule.locator('[lang="en"]').textContent(), /^\(shorter than \d+ characters\)$/);
+    assert.match(await page.locator("#password-new-error").textContent(), /\d+文字以上にしてください/);
+    assert.doesNotMatch(await page.locator("#password-new-error").textContent(), /shorter than/);
     await assertAccessible(page, "password change with policy errors");
     await screenshots(page, "password-policy-error");
 
@@ -312,6 +318,45 @@ describe("staff screens with a smartphone check-in (S10.3, S10.4, S11, S13)", ()
     await staff.getByRole("navigation", { name: "管理メニュー" }).getByRole("link", { name: "避難所一覧" }).click();
     await eventually(async () => ((await present.textContent()) === "0人" ? true : undefined));
     assert.equal(await card.locator('[data-figure="checked-out"] dd').textContent(), "1人");
+    assert.deepEqual(pageErrors(staff), []);
+    await staff.close();
+  });
+
+  it("the roster shows a check-in made on a smartphone without a reload, keeping its filter", async () => {
+    const shelterName = `名簿自動更新小学校${Date.now().toString(36)}`;
+    const shelterId = await createOpenShelter(shelterName);
+    const shelter = await staffApi("GET", `/api/registration/shelters/${shelterId}`);
+    const staff = await browser.newPage(DESKTOP);
+    await signInAsAdmin(staff);
+    await openStaff(staff, `/staff/roster/${encodeURIComponent(shelterId)}`);
+    await staff.getByRole("heading", { level: 1, name: `避難者名簿: ${shelterName}` }).waitFor();
+    // A filter that the coming person matches: it must still apply after the live re-read.
+    await staff.getByLabel("在所状況").selectOption("all");
+    await staff.getByRole("button", { name: "絞り込む" }).click();
+    await staff.getByText("該当する避難者はいません。").waitFor();
+    const navigations = [];
+    staff.on("framenavigated", (frame) => {
+      if (frame === staff.mainFrame()) navigations.push(frame.url());
+    });
+
+    const phone = await browser.newPage(PHONE);
+    await phone.goto(`${BASE_URL}${new URL(shelter.body.check_in_url).pathname}`);
+    await phone.getByTestId("shelter-name").waitFor();
+    const givenName = `次郎${Date.now().toString(36).slice(-4)}`;
+    await fillCheckInForm(phone, { familyName: "木村", givenName });
+    await phone.getByRole("button", { name: "確認へ進む" }).click();
+    await phone.getByRole("button", { name: "この内容で登録する" }).click();
+    await phone.getByRole("heading", { level: 1, name: "受付が完了しました" }).waitFor();
+    await phone.close();
+
+    // No click, no reload: the entry appears by itself (the shelter's statistics events).
+    const arrived = staff.locator(".entry-card").filter({ hasText: `木村 ${givenName}` });
+    await arrived.waitFor({ timeout: 30_000 });
+    assert.deepEqual(navigations, [], "the roster must update in place");
+    // The person's name is Japanese data: marked so, also on the English page (review item 23).
+    assert.equal(await arrived.locator('.entry-name [lang="ja"]').textContent(), `木村 ${givenName}`);
+    assert.equal(await staff.getByLabel("在所状況").inputValue(), "all");
+    await assertAccessible(staff, "roster after a live update");
     assert.deepEqual(pageErrors(staff), []);
     await staff.close();
   });

@@ -69,14 +69,44 @@ export function readCookie(cookies: string, name: string): string {
   return "";
 }
 
+/**
+ * The CSRF header (double submit) for an unsafe staff call: the CSRF cookie's value echoed in
+ * X-CSRF-Token; empty when there is no such cookie. The one place every sender (fetch, the
+ * session's own calls, the upload's XMLHttpRequest) takes it from.
+ */
+export function csrfHeaderFor(cookies: string): Record<string, string> {
+  const token = readCookie(cookies, CSRF_COOKIE);
+  return token === "" ? {} : { [CSRF_HEADER]: token };
+}
+
 /** Adds the CSRF header to an unsafe request authenticated by the session cookie. */
 export function withCsrf(request: Request, cookies: string): Request {
-  if (SAFE_METHODS.has(request.method.toUpperCase())) return request;
-  const token = readCookie(cookies, CSRF_COOKIE);
-  if (token === "" || request.headers.has(CSRF_HEADER)) return request;
+  if (SAFE_METHODS.has(request.method.toUpperCase()) || request.headers.has(CSRF_HEADER)) return request;
+  const csrf = csrfHeaderFor(cookies);
+  if (Object.keys(csrf).length === 0) return request;
   const headers = new Headers(request.headers);
-  headers.set(CSRF_HEADER, token);
+  for (const [name, value] of Object.entries(csrf)) headers.set(name, value);
   return new Request(request, { headers });
+}
+
+/**
+ * Sends once; when the access token had expired (401), renews it (`refresh`, single flight in the
+ * session) and sends once more. When the renewal is refused the session is over: `onSessionEnded`
+ * (the staff app shows the sign-in page) and the 401 is returned. Shared by `staffFetch` and the
+ * upload with progress.
+ */
+export async function retryAfterRefresh<R extends { readonly status: number }>(
+  send: () => Promise<R>,
+  refresh: () => Promise<boolean>,
+  onSessionEnded: () => void,
+): Promise<R> {
+  const first = await send();
+  if (first.status !== 401) return first;
+  if (!(await refresh())) {
+    onSessionEnded();
+    return first;
+  }
+  return send();
 }
 
 /**
@@ -87,14 +117,19 @@ export function withCsrf(request: Request, cookies: string): Request {
 export function staffFetch(refresh: () => Promise<boolean>, onSessionEnded: () => void) {
   return async (input: Request): Promise<Response> => {
     const request = new Request(input, { credentials: "same-origin" });
+    if (NO_REFRESH.has(new URL(request.url).pathname)) return globalThis.fetch(withCsrf(request, document.cookie));
     const retry = request.clone();
-    const response = await globalThis.fetch(withCsrf(request, document.cookie));
-    if (response.status !== 401 || NO_REFRESH.has(new URL(request.url).pathname)) return response;
-    if (!(await refresh())) {
-      onSessionEnded();
-      return response;
-    }
-    return globalThis.fetch(withCsrf(retry, document.cookie));
+    let sent = false;
+    // The first attempt sends `request`, the second its copy (a body can be read only once).
+    return retryAfterRefresh(
+      () => {
+        const next = sent ? retry : request;
+        sent = true;
+        return globalThis.fetch(withCsrf(next, document.cookie));
+      },
+      refresh,
+      onSessionEnded,
+    );
   };
 }
 

@@ -39,7 +39,7 @@ export interface TextFieldProps extends InputProps {
   required: boolean;
   text: FieldText;
   hint?: string | undefined;
-  error?: string | undefined;
+  error?: string | JSX.Element | undefined;
   multiline?: boolean;
   maxLength?: number;
 }
@@ -110,7 +110,7 @@ export function FieldGroup({
   required: boolean;
   text: FieldText;
   hint?: string | undefined;
-  error?: string | undefined;
+  error?: string | JSX.Element | undefined;
   children: ComponentChildren;
   class?: string;
   /**

@@ -44,7 +44,7 @@ export function ShelterBanner({ shelter, label, loading }: { shelter: ShelterSta
   return (
     <p class="shelter-banner">
       <span class="shelter-label">{label}</span>
-      <strong class="shelter-name" data-testid="shelter-name">
+      <strong class="shelter-name" data-testid="shelter-name" lang="ja">
         {shelter.shelter.name}
       </strong>
     </p>

@@ -10,7 +10,7 @@ import { dateTimeLabel } from "../i18n/format";
 import { useStaffText } from "../i18n/context";
 import type { StaffKey } from "../i18n/staff";
 import type { StaffMessage } from "./messages";
-import { ProblemNotice } from "./ProblemNotice";
+import { ProblemNotice, useFieldErrors } from "./ProblemNotice";
 import { changesOf, editableOf, fullName, type EditableFields } from "./roster";
 import { useSession } from "./session";
 import { useFieldText } from "./fieldText";
@@ -51,7 +51,7 @@ export function EntryEditor({ entry, onSaved, onCancel }: { entry: RosterEntry; 
   const [failure, setFailure] = useState<StaffMessage | null>(null);
   const fieldText = useFieldText();
   const idPrefix = `edit-${entry.stay_id}`;
-  const invalid = new Set(failure?.fields.map((field) => field.name.split(".").pop() ?? field.name) ?? []);
+  const errorOf = useFieldErrors(failure);
 
   // Review item 20: when the editor closes (saved or cancelled) with the focus inside it, the
   // focus goes back to what opened it (the entry's Edit button), not to <body>.
@@ -95,7 +95,7 @@ export function EntryEditor({ entry, onSaved, onCancel }: { entry: RosterEntry; 
           text={fieldText}
           multiline={key === "remarks"}
           maxLength={key === "remarks" ? 1000 : 200}
-          error={invalid.has(key) ? t("staff.error.fields") : undefined}
+          error={errorOf(key)}
         />
       ))}
       <div class="card-actions">
@@ -110,9 +110,10 @@ export function EntryEditor({ entry, onSaved, onCancel }: { entry: RosterEntry; 
   );
 }
 
-function shown(value: unknown): string {
+/** A value of the edit history; a list with the reader's language's separator. */
+export function shown(value: unknown, separator: string): string {
   if (value === null || value === undefined || value === "") return "—";
-  if (Array.isArray(value)) return value.map(String).join("、");
+  if (Array.isArray(value)) return value.map(String).join(separator);
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value);
@@ -148,7 +149,7 @@ export function EntryHistoryView({ entry }: { entry: RosterEntry }) {
                   const key = fieldLabelKey(change.field);
                   return (
                     <li key={change.field}>
-                      <strong>{key === undefined ? change.field : t(key)}</strong>: {shown(change.old)} → {shown(change.new)}
+                      <strong>{key === undefined ? change.field : t(key)}</strong>: <span lang="ja">{shown(change.old, t("staff.list.separator"))}</span> → <span lang="ja">{shown(change.new, t("staff.list.separator"))}</span>
                     </li>
                   );
                 })}

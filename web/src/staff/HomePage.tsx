@@ -10,6 +10,7 @@ import { STAFF_PATHS } from "../app/routes";
 import { FocusHeading } from "../components/FocusHeading";
 import { AgeBandChart, ShelterMap, configuredTiles, type MapShelter } from "../components/visual";
 import { useStaffText } from "../i18n/context";
+import { readAllPages } from "../lib/paging";
 import { createThrottle, type Throttle } from "../lib/throttle";
 import { useLiveStatistics } from "./liveStats";
 import type { StaffMessage } from "./messages";
@@ -87,8 +88,8 @@ export function HomePage() {
   useEffect(() => totalsReader.current?.trigger(), [live.byId]);
 
   useEffect(() => {
-    void session.call(session.clients.registration.GET("/shelters", { params: { query: { limit: 500 } } })).then((outcome) => {
-      if (outcome.ok) setShelters(outcome.data.items.filter((s) => session.seesAllShelters || session.principal?.shelters.includes(s.shelter_id) === true));
+    void readAllPages((offset, limit) => session.call(session.clients.registration.GET("/shelters", { params: { query: { limit, offset } } }))).then((outcome) => {
+      if (outcome.ok) setShelters(outcome.data.filter((s) => session.seesAllShelters || session.principal?.shelters.includes(s.shelter_id) === true));
     });
     void session.json<unknown>("GET", "/api/registration/settings/links").then((outcome) => {
       setLinks(outcome.ok ? safeLinks(outcome.data) : []);

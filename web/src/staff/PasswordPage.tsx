@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import { FocusHeading } from "../components/FocusHeading";
 import { TextField } from "../components/fields";
 import { useStaffText } from "../i18n/context";
-import { inLang, type StaffMessage } from "./messages";
+import { inLang, violationText, type StaffMessage } from "./messages";
 import { ProblemNotice, StatusNotice } from "./ProblemNotice";
 import { useSession } from "./session";
 import { takePendingUserId } from "./SignInPage";
@@ -93,7 +93,7 @@ export function PasswordPage() {
           text={fieldText}
           hint={t("staff.password.hint")}
           autocomplete="new-password"
-          error={failure?.slug === "password-policy" ? (failure.violations.join(" / ") || inLang(failure.title, lang)) : undefined}
+          error={failure?.slug === "password-policy" ? failure.violations.map((violation) => inLang(violationText(violation), lang)).join(" / ") || inLang(failure.title, lang) : undefined}
         />
         <TextField
           id="password-repeat"

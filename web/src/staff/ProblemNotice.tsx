@@ -3,11 +3,11 @@
  * first, S10): the problem's title, its invalid fields and password-policy violations. It is an
  * alert, so a screen reader announces it when it appears.
  */
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, JSX } from "preact";
 import { Icon } from "../components/Icon";
 import { useStaffText } from "../i18n/context";
 import type { StaffKey } from "../i18n/staff";
-import type { StaffMessage } from "./messages";
+import { fieldReasons, reasonText, violationText, type StaffMessage } from "./messages";
 
 export function ProblemNotice({
   message,
@@ -46,9 +46,10 @@ export function ProblemNotice({
                 const label = fieldLabel?.(field.name);
                 return (
                   <li key={field.name}>
-                    {label === undefined ? <code>{field.name}</code> : <strong>{t(label)}</strong>}{" "}
-                    <span class="field-reason" lang="en">
-                      ({field.reason})
+                    {label === undefined ? <code>{field.name}</code> : <strong>{t(label)}</strong>}
+                    {t("staff.error.fieldSeparator")}
+                    <span class="field-reason">
+                      <FieldReason reason={field.reason} />
                     </span>
                   </li>
                 );
@@ -60,11 +61,25 @@ export function ProblemNotice({
           <>
             <p>{t("staff.error.violations")}</p>
             <ul>
-              {message.violations.map((violation) => (
-                <li key={violation} lang="en">
-                  {violation}
-                </li>
-              ))}
+              {message.violations.map((violation) => {
+                // The reader's language first, the other one after it, each with its own lang.
+                const text = violationText(violation);
+                const other = lang === "ja" ? "en" : "ja";
+                return (
+                  <li key={violation}>
+                    {/* An unknown rule has only the service's English words. */}
+                    <span lang={text.ja === text.en ? "en" : lang}>{text[lang]}</span>
+                    {text.ja !== text.en && (
+                      <>
+                        {" "}
+                        <span class="field-reason" lang={other}>
+                          ({text[other]})
+                        </span>
+                      </>
+                    )}
+                  </li>
+                );
+              })}
             </ul>
           </>
         )}
@@ -84,4 +99,30 @@ export function StatusNotice({ children }: { children: ComponentChildren }) {
       </div>
     </div>
   );
+}
+
+/**
+ * The error line of one form field from a failed call (review item 25): the service's reason for
+ * that field in the reader's language, or, when the reason is not a known form, the generic
+ * "check this" line with the service's English reason marked lang="en".
+ */
+export function FieldReason({ reason }: { reason: string }) {
+  const { t, lang } = useStaffText();
+  const text = reasonText(reason);
+  if (text !== undefined) return <span lang={lang}>{text[lang]}</span>;
+  if (lang === "en") return <span lang="en">{reason}</span>;
+  return (
+    <span>
+      {t("staff.error.field")} <span lang="en">({reason})</span>
+    </span>
+  );
+}
+
+/** `errorOf(name)` for a form's fields: the failure's reason for that field, or undefined. */
+export function useFieldErrors(failure: StaffMessage | null | undefined): (name: string) => JSX.Element | undefined {
+  const reasons = fieldReasons(failure);
+  return (name: string) => {
+    const reason = reasons.get(name);
+    return reason === undefined ? undefined : <FieldReason reason={reason} />;
+  };
 }

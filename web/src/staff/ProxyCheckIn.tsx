@@ -10,7 +10,7 @@ import { useLanguage, useStaffText } from "../i18n/context";
 import { DateOfBirthField, type DateParts } from "../public/checkin/DateOfBirthField";
 import { fieldLabelKey } from "./EntryEditor";
 import type { StaffMessage } from "./messages";
-import { ProblemNotice } from "./ProblemNotice";
+import { ProblemNotice, useFieldErrors } from "./ProblemNotice";
 import { useSession } from "./session";
 import { useFieldText } from "./fieldText";
 
@@ -68,8 +68,7 @@ export function ProxyCheckIn({ shelterId, onDone }: { shelterId: string; onDone:
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<StaffMessage | null>(null);
   const fieldText = useFieldText();
-  const invalid = new Set(failure?.fields.map((field) => field.name.split(".").pop() ?? field.name) ?? []);
-  const errorOf = (name: string) => (invalid.has(name) ? t("staff.error.fields") : undefined);
+  const errorOf = useFieldErrors(failure);
   const set = (patch: Partial<ProxyForm>) => setForm({ ...form, ...patch });
 
   const submit = async (event: Event) => {
@@ -116,7 +115,7 @@ export function ProxyCheckIn({ shelterId, onDone }: { shelterId: string; onDone:
           chooseShort: t("staff.person.chooseShort"),
         }}
       />
-      <FieldGroup id="proxy-sex" legend={t("staff.person.sex")} required text={fieldText} error={invalid.has("sex") ? t("staff.person.sexError") : undefined} role="radiogroup">
+      <FieldGroup id="proxy-sex" legend={t("staff.person.sex")} required text={fieldText} error={errorOf("sex") === undefined ? undefined : t("staff.person.sexError")} role="radiogroup">
         <div class="choices choices-inline">
           {(["female", "male", "other"] as const).map((sex) => (
             <label key={sex} class="choice">

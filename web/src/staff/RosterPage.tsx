@@ -8,6 +8,8 @@ import type { RosterEntry, RosterPage as RosterPageData, ShelterPublic } from ".
 import { navigate } from "../app/navigation";
 import { rosterPath } from "../app/routes";
 import { FocusHeading } from "../components/FocusHeading";
+import { SLOT, Slotted } from "../components/Slot";
+import { TransferProgress } from "../components/TransferProgress";
 import { dateOfBirthLabel, dateTimeLabel } from "../i18n/format";
 import { useStaffText } from "../i18n/context";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -15,9 +17,11 @@ import { EntryEditor, EntryHistoryView } from "./EntryEditor";
 import type { StaffMessage } from "./messages";
 import { ProblemNotice, StatusNotice } from "./ProblemNotice";
 import { ProxyCheckIn } from "./ProxyCheckIn";
-import { csvPath, filterQuery, fullName, kanaName, NO_FILTER, PAGE_SIZE, pageRange, sizeLabel, withPendingCheckOuts, type PendingCheckOut, type RosterFilter } from "./roster";
+import { csvPath, filterQuery, fullName, kanaName, keepingOpenEntry, NO_FILTER, PAGE_SIZE, pageRange, sizeLabel, withPendingCheckOuts, type PendingCheckOut, type RosterFilter } from "./roster";
+import { useRosterFollow } from "./rosterLive";
 import { useSession } from "./session";
 import { saveBlob } from "./download";
+import { readAllPages } from "../lib/paging";
 
 export function RosterPage({ shelterId }: { shelterId?: string | undefined }) {
   const session = useSession();
@@ -25,9 +29,9 @@ export function RosterPage({ shelterId }: { shelterId?: string | undefined }) {
   const [failure, setFailure] = useState<StaffMessage | null>(null);
 
   useEffect(() => {
-    void session.call(session.clients.registration.GET("/shelters", { params: { query: { limit: 500 } } })).then((outcome) => {
+    void readAllPages((offset, limit) => session.call(session.clients.registration.GET("/shelters", { params: { query: { limit, offset } } }))).then((outcome) => {
       if (outcome.ok) {
-        const items = outcome.data.items.filter((s) => session.seesAllShelters || session.principal?.shelters.includes(s.shelter_id) === true);
+        const items = outcome.data.filter((s) => session.seesAllShelters || session.principal?.shelters.includes(s.shelter_id) === true);
         setShelters(items);
         // Shelter staff with one shelter go straight to its roster.
         if (shelterId === undefined && items.length === 1 && items[0] !== undefined && !session.seesAllShelters) {
@@ -74,7 +78,7 @@ function ShelterPicker({ shelters, current, failure }: { shelters: ShelterPublic
             <select id="roster-shelter" value={choice} onChange={(event) => setChoice(event.currentTarget.value)}>
               {shelters.map((s) => (
                 <option key={s.shelter_id} value={s.shelter_id}>
-                  {s.name}（{s.shelter_id}）
+                  {t("staff.nameWithId", { name: s.name, id: s.shelter_id })}
                 </option>
               ))}
             </select>
@@ -108,12 +112,17 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
   const [reload, setReload] = useState(0);
   const [csv, setCsv] = useState<{ received: number; total: number | undefined } | null>(null);
   const [statusItems, setStatusItems] = useState<readonly string[]>([]);
+  const proxyButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     void session.call(session.clients.registration.GET("/settings/status-items")).then((outcome) => {
       if (outcome.ok) setStatusItems(outcome.data.items);
     });
   }, []);
+
+  // The open panel for the re-reads (an open editor's entry stays on the page, see keepingOpenEntry).
+  const openPanel = useRef<Panel>(null);
+  openPanel.current = panel;
 
   // Forced check-outs made here that the roster has not shown yet (see withPendingCheckOuts).
   const pendingOut = useRef(new Map<string, PendingCheckOut>());
@@ -129,7 +138,9 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
       .then((outcome) => {
         if (cancelled) return;
         if (outcome.ok) {
-          setPage({ ...outcome.data, items: withPendingCheckOuts(outcome.data.items, pendingOut.current) });
+          const items = withPendingCheckOuts(outcome.data.items, pendingOut.current);
+          const editing = openPanel.current?.kind === "edit" ? openPanel.current.stayId : undefined;
+          setPage((current) => ({ ...outcome.data, items: keepingOpenEntry(items, current?.items, editing) }));
           setFailure(null);
         } else setFailure(outcome.message);
       });
@@ -137,6 +148,9 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
       cancelled = true;
     };
   }, [filter, offset, reload]);
+
+  // Check-ins and check-outs made elsewhere appear without a reload (same filter, same page).
+  useRosterFollow(shelterId, () => setReload((n) => n + 1));
 
   /** The roster is a read model fed by events: read it again shortly after a change. */
   const refreshSoon = () => {
@@ -160,6 +174,13 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
       setNotice(t("staff.roster.forcedDone", { name }));
       // Shown at once, also over re-reads, until the roster confirms it when the event arrives.
       pendingOut.current.set(outcome.data.stay_id, { checked_out_at: outcome.data.checked_out_at, forced_check_out: true });
+      // Its forced check-out button goes away: the focus goes to the person's card (after the
+      // dialog has handed it back), not to the top of the page.
+      const stayId = outcome.data.stay_id;
+      window.setTimeout(() => {
+        const card = [...document.querySelectorAll<HTMLElement>("[data-stay-id]")].find((element) => element.dataset["stayId"] === stayId);
+        card?.querySelector<HTMLElement>(".entry-name")?.focus();
+      }, 0);
       setPage((current) =>
         current === null
           ? current
@@ -270,20 +291,28 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
           {t("staff.roster.csv")}
         </button>
         {mayChange && (
-          <button type="button" class="button button-secondary button-inline" aria-expanded={proxyOpen} aria-controls="proxy-check-in" onClick={() => setProxyOpen(!proxyOpen)}>
+          <button
+            ref={proxyButton}
+            type="button"
+            class="button button-secondary button-inline"
+            aria-expanded={proxyOpen}
+            aria-controls="proxy-check-in"
+            onClick={() => setProxyOpen(!proxyOpen)}
+          >
             {t("staff.roster.proxy")}
           </button>
         )}
       </div>
       {csv !== null && (
-        <div role="status" class="progress">
-          <p>{t("staff.roster.csvProgress", { size: sizeLabel(csv.received) })}</p>
-          {csv.total === undefined ? (
-            <progress aria-label={t("staff.roster.csv")} />
-          ) : (
-            <progress aria-label={t("staff.roster.csv")} max={csv.total} value={csv.received} />
-          )}
-        </div>
+        <TransferProgress
+          id="roster-csv-progress"
+          testId="roster-csv-progress"
+          label={t("staff.roster.csv")}
+          line={t("staff.roster.csvProgress", { size: sizeLabel(csv.received) })}
+          done={csv.received}
+          total={csv.total}
+          announce={(step, percent) => (step === 0 ? t("staff.progress.start", { what: t("staff.roster.csv") }) : t("staff.progress.step", { what: t("staff.roster.csv"), percent: percent ?? 0 }))}
+        />
       )}
       {proxyOpen && mayChange && (
         <ProxyCheckIn
@@ -292,6 +321,8 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
             setProxyOpen(false);
             setNotice(t("staff.roster.proxyDone", { name }));
             refreshSoon();
+            // The form goes away with the focus in it: back to the button that opened it.
+            window.setTimeout(() => proxyButton.current?.focus(), 0);
           }}
         />
       )}
@@ -311,11 +342,15 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
               const open = panel?.stayId === entry.stay_id ? panel.kind : null;
               return (
                 <li key={entry.stay_id} class="entry-card" data-stay-id={entry.stay_id}>
-                  <h3 class="entry-name">
+                  <h3 class="entry-name" tabIndex={-1}>
                     {entry.serial !== null && <span class="entry-serial">{entry.serial}</span>}
-                    <span>{name}</span>
+                    <span lang="ja">{name}</span>
                   </h3>
-                  {kana !== "" && <p class="entry-kana">{kana}</p>}
+                  {kana !== "" && (
+                    <p class="entry-kana" lang="ja">
+                      {kana}
+                    </p>
+                  )}
                   <dl class="entry-facts">
                     <div>
                       <dt>{t("staff.roster.ageBand")}</dt>
@@ -331,7 +366,7 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
                     </div>
                     <div>
                       <dt>{t("staff.roster.address")}</dt>
-                      <dd>{entry.personal.address}</dd>
+                      <dd lang="ja">{entry.personal.address}</dd>
                     </div>
                     {entry.personal.phone !== null && entry.personal.phone !== undefined && (
                       <div>
@@ -350,7 +385,7 @@ function ShelterRoster({ shelterId, shelterName }: { shelterId: string; shelterN
                     {entry.statuses.length > 0 && (
                       <div>
                         <dt>{t("staff.roster.statuses")}</dt>
-                        <dd>{entry.statuses.join("、")}</dd>
+                        <dd lang="ja">{entry.statuses.join(t("staff.list.separator"))}</dd>
                       </div>
                     )}
                     {entry.message !== null && entry.message !== "" && (
@@ -505,7 +540,14 @@ function SearchAllShelters({ shelters }: { shelters: ShelterPublic[] | null }) {
               <ul class="search-hits">
                 {result.items.map((entry) => (
                   <li key={entry.stay_id}>
-                    <strong>{fullName(entry)}</strong> {kanaName(entry) !== "" && <span class="muted">（{kanaName(entry)}）</span>}
+                    <strong lang="ja">{fullName(entry)}</strong>{" "}
+                    {kanaName(entry) !== "" && (
+                      <span class="muted">
+                        <Slotted text={t("staff.kanaAside", { kana: SLOT })}>
+                          <span lang="ja">{kanaName(entry)}</span>
+                        </Slotted>
+                      </span>
+                    )}
                     <br />
                     <a
                       href={rosterPath(entry.shelter_id)}
@@ -514,7 +556,7 @@ function SearchAllShelters({ shelters }: { shelters: ShelterPublic[] | null }) {
                         navigate(rosterPath(entry.shelter_id));
                       }}
                     >
-                      {shelterName(entry.shelter_id)}
+                      <span lang="ja">{shelterName(entry.shelter_id)}</span>
                     </a>{" "}
                     — {entry.checked_out_at === null ? t("staff.roster.present") : t("staff.roster.status.checked_out")}
                   </li>

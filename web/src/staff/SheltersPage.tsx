@@ -12,6 +12,7 @@ import { FocusHeading } from "../components/FocusHeading";
 import { Icon } from "../components/Icon";
 import { AgeBandChart, ShelterHistory } from "../components/visual";
 import { useStaffText } from "../i18n/context";
+import { readAllPages } from "../lib/paging";
 import type { StaffKey } from "../i18n/staff";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { useLiveStatistics, withLiveState } from "./liveStats";
@@ -51,15 +52,8 @@ export function matchesShelter(shelter: Pick<ShelterPublic, "name" | "shelter_id
   return [shelter.name, shelter.shelter_id].some((text) => text.normalize("NFKC").replace(/\s+/g, "").toLowerCase().includes(wanted));
 }
 
-async function readShelters(session: Session): Promise<{ ok: true; items: ShelterPublic[] } | { ok: false; message: StaffMessage }> {
-  const items: ShelterPublic[] = [];
-  for (let offset = 0; ; ) {
-    const outcome = await session.call(session.clients.registration.GET("/shelters", { params: { query: { limit: 500, offset } } }));
-    if (!outcome.ok) return outcome;
-    items.push(...outcome.data.items);
-    offset += outcome.data.items.length;
-    if (outcome.data.items.length === 0 || offset >= outcome.data.total) return { ok: true, items };
-  }
+function readShelters(session: Session): Promise<{ readonly ok: true; readonly data: ShelterPublic[] } | { readonly ok: false; readonly message: StaffMessage }> {
+  return readAllPages((offset, limit) => session.call(session.clients.registration.GET("/shelters", { params: { query: { limit, offset } } })));
 }
 
 async function run(session: Session, action: Action, shelterId: string) {
@@ -92,7 +86,7 @@ export function SheltersPage() {
 
   useEffect(() => {
     void readShelters(session).then((outcome) => {
-      if (outcome.ok) setShelters(outcome.items);
+      if (outcome.ok) setShelters(outcome.data);
       else setFailure(outcome.message);
     });
   }, []);
@@ -209,7 +203,7 @@ function ShelterCard({
   const level = statistics?.crowding_level;
   return (
     <li class="shelter-card" data-shelter-id={shelter.shelter_id}>
-      <h2 id={headingId} class="shelter-card-name">
+      <h2 id={headingId} class="shelter-card-name" lang="ja">
         {shelter.name}
       </h2>
       <p class="shelter-card-state">
@@ -265,23 +259,23 @@ function ShelterCard({
       <div class="card-actions">
         <Link href={rosterPath(shelter.shelter_id)} class="button button-secondary">
           {t("staff.shelters.roster")}
-          <span class="visually-hidden">: {shelter.name}</span>
+          <span class="visually-hidden">: <span lang="ja">{shelter.name}</span></span>
         </Link>
         <a class="button button-secondary" href={qrPagePath(shelter.shelter_id)} target="_blank" rel="noopener">
           {t("staff.shelters.qr")}
           <span class="visually-hidden">
-            : {shelter.name} {t("staff.shelters.newTab")}
+            : <span lang="ja">{shelter.name}</span> {t("staff.shelters.newTab")}
           </span>
         </a>
         {mayChange && (
           <>
             <button type="button" class={shelter.is_open ? "button button-danger" : "button button-primary"} onClick={() => onAction(shelter.is_open ? "close" : "open")}>
               {shelter.is_open ? t("staff.shelters.closeAction") : t("staff.shelters.openAction")}
-              <span class="visually-hidden">: {shelter.name}</span>
+              <span class="visually-hidden">: <span lang="ja">{shelter.name}</span></span>
             </button>
             <button type="button" class="button button-secondary" onClick={() => onAction(shelter.training ? "trainingOff" : "trainingOn")}>
               {shelter.training ? t("staff.shelters.trainingOff") : t("staff.shelters.trainingOn")}
-              <span class="visually-hidden">: {shelter.name}</span>
+              <span class="visually-hidden">: <span lang="ja">{shelter.name}</span></span>
             </button>
           </>
         )}

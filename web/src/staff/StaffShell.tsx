@@ -90,7 +90,8 @@ export function StaffShell({ section, shelterId }: { section: StaffSection; shel
             <Icon name="home" />
             <span>{t("staff.appName")}</span>
           </Link>
-          <LanguagePicker label="言語 / Language" staff />
+          {/* The same words in both languages (found without reading the current one), each marked with its own. */}
+          <LanguagePicker label="言語 / Language" labelLang="ja" staff />
         </div>
         {signedIn && session.principal !== null && (
           <nav class="staff-nav" aria-label={t("staff.nav")}>

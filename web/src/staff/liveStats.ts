@@ -7,6 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { MunicipalityTotals, ShelterStatistics } from "../api/clients";
 import { openEventStream } from "../lib/eventStream";
+import { readAllPages } from "../lib/paging";
 import type { Session } from "./session";
 
 export type StatisticsById = ReadonlyMap<string, ShelterStatistics>;
@@ -65,14 +66,8 @@ export function totalsOf(statistics: Iterable<ShelterStatistics>): Pick<
 }
 
 async function readAll(session: Session): Promise<Map<string, ShelterStatistics> | undefined> {
-  const all = new Map<string, ShelterStatistics>();
-  for (let offset = 0; ; ) {
-    const outcome = await session.call(session.clients.stats.GET("/shelters", { params: { query: { limit: 500, offset } } }));
-    if (!outcome.ok) return undefined;
-    for (const item of outcome.data.items) all.set(item.shelter_id, item);
-    offset += outcome.data.items.length;
-    if (outcome.data.items.length === 0 || offset >= outcome.data.total) return all;
-  }
+  const outcome = await readAllPages((offset, limit) => session.call(session.clients.stats.GET("/shelters", { params: { query: { limit, offset } } })));
+  return outcome.ok ? new Map(outcome.data.map((item) => [item.shelter_id, item])) : undefined;
 }
 
 /**

@@ -121,3 +121,26 @@ export function withPendingCheckOuts<T extends { readonly stay_id: string; reado
     return { ...item, checked_out_at: mine.checked_out_at, forced_check_out: mine.forced_check_out };
   });
 }
+
+/**
+ * A re-read page (after a change elsewhere) that still shows the entry whose editor is open:
+ * when the new page no longer holds it (newer check-ins pushed it to the next page, or the
+ * filter no longer matches it), it stays at its old place so the editor and its draft are not
+ * thrown away. Without an open editor the new page is taken as it is.
+ */
+export function keepingOpenEntry<T extends { readonly stay_id: string }>(next: readonly T[], previous: readonly T[] | undefined, openStayId: string | undefined): T[] {
+  if (openStayId === undefined || next.some((item) => item.stay_id === openStayId)) return [...next];
+  const index = previous?.findIndex((item) => item.stay_id === openStayId) ?? -1;
+  const kept = index < 0 ? undefined : previous?.[index];
+  if (kept === undefined) return [...next];
+  // Right after the nearest entry that was above it and is still on the page.
+  let at = 0;
+  for (let above = index - 1; above >= 0; above -= 1) {
+    const found = next.findIndex((item) => item.stay_id === previous?.[above]?.stay_id);
+    if (found >= 0) {
+      at = found + 1;
+      break;
+    }
+  }
+  return [...next.slice(0, at), kept, ...next.slice(at)];
+}

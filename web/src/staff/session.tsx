@@ -24,7 +24,7 @@
  */
 import { createContext, type ComponentChildren } from "preact";
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { createStaffClients, CSRF_COOKIE, CSRF_HEADER, readCookie, staffFetch, type StaffClients } from "../api/clients";
+import { createStaffClients, csrfHeaderFor, staffFetch, type StaffClients } from "../api/clients";
 import { failureOf } from "../api/problem";
 import { staffMessage, type StaffMessage } from "./messages";
 
@@ -63,6 +63,8 @@ export interface Session {
   changePassword(userId: string, currentPassword: string, newPassword: string): Promise<StaffOutcome<null>>;
   /** Renews the access token now (single flight); false when the session has ended. */
   refresh(): Promise<boolean>;
+  /** A call made outside the clients (the upload's XMLHttpRequest) saw the refresh refused: the session is over. */
+  expired(): void;
 }
 
 /** The token answer of sign-in and refresh (auth's TokenResponse) and of /me. */
@@ -364,6 +366,7 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
       signOut,
       changePassword,
       refresh,
+      expired: () => end("expired"),
     };
   }, [status, principal, endedBecause, clients, fetchFn, accept, end, refresh]);
 
@@ -371,8 +374,7 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
 }
 
 function csrfHeaders(): Record<string, string> {
-  const token = readCookie(document.cookie, CSRF_COOKIE);
-  return token === "" ? {} : { [CSRF_HEADER]: token };
+  return csrfHeaderFor(document.cookie);
 }
 
 /** The staff session; only inside <SessionProvider> (the staff app wraps every staff screen in one). */

@@ -35,7 +35,7 @@ export function AgeBandChart({
   const summary =
     total === 0
       ? `${t("ages.title")}: ${t("ages.empty")}`
-      : t("ages.summary", { list: rows.filter((row) => row.count > 0).map((row) => `${ageBandLabel(row.band, t)} ${t("people", { count: row.count })}`).join("、") });
+      : t("ages.summary", { list: rows.filter((row) => row.count > 0).map((row) => `${ageBandLabel(row.band, t)} ${t("people", { count: row.count })}`).join(t("list.separator")) });
   const titleId = `${idPrefix}-ages-title`;
   return (
     <figure class="visual-figure age-chart" data-testid="age-band-chart">

@@ -187,7 +187,7 @@ export function ShelterTable({ shelters, t, idPrefix }: { shelters: readonly Map
             return (
               <tr key={shelter.id} data-testid="shelter-row">
                 <th scope="row">
-                  <span class="list-number">{`${index + 1}.`}</span> {shelter.name}
+                  <span class="list-number">{`${index + 1}.`}</span> <span lang="ja">{shelter.name}</span>
                   {!hasPosition(shelter) && <span class="table-note">{t("map.noPositionNote")}</span>}
                 </th>
                 <td class="nowrap">

@@ -6,6 +6,7 @@ import type { Lang } from "../../i18n/languages";
 import { interpolate } from "../../i18n/translate";
 
 const ja = {
+  "list.separator": "、",
   "history.capacity": "収容人数",
   "level.vacant": "空きあり",
   "level.moderate": "やや混雑",
@@ -49,6 +50,7 @@ export type VisualKey = keyof typeof ja;
 type VisualDictionary = Readonly<Record<VisualKey, string>>;
 
 const en: VisualDictionary = {
+  "list.separator": ", ",
   "history.capacity": "Capacity",
   "level.vacant": "Space available",
   "level.moderate": "Fairly crowded",
@@ -120,6 +122,7 @@ const jaEasy: VisualDictionary = {
 };
 
 const zhHans: VisualDictionary = {
+  "list.separator": "、",
   "history.capacity": "容纳人数",
   "level.vacant": "有空位",
   "level.moderate": "较拥挤",
@@ -160,6 +163,7 @@ const zhHans: VisualDictionary = {
 };
 
 const ko: VisualDictionary = {
+  "list.separator": ", ",
   "history.capacity": "수용 인원",
   "level.vacant": "여유 있음",
   "level.moderate": "약간 혼잡",
@@ -200,6 +204,7 @@ const ko: VisualDictionary = {
 };
 
 const vi: VisualDictionary = {
+  "list.separator": ", ",
   "history.capacity": "Sức chứa",
   "level.vacant": "Còn chỗ",
   "level.moderate": "Hơi đông",

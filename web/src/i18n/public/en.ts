@@ -7,6 +7,7 @@ export const en: PublicDictionary = {
   "lang.label": "Language / 言語",
   "required": "Required",
   "optional": "Optional",
+  "list.separator": ", ",
 
   "home.heading": "Shelter check-in",
   "home.lead": "Scan the QR code posted at the shelter with your smartphone to open the check-in page.",

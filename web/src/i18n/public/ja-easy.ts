@@ -8,6 +8,7 @@ export const jaEasy: PublicDictionary = {
   "lang.label": "ことば / Language",
   "required": "かならず かく",
   "optional": "かかなくても よい",
+  "list.separator": "、",
 
   "home.heading": "ひなんじょ の うけつけ",
   "home.lead": "ひなんじょ に ある QR コード を スマートフォン で よんで ください。うけつけ の ページ が ひらきます。",

@@ -6,6 +6,7 @@ export const ja = {
   "lang.label": "言語 / Language",
   "required": "必須",
   "optional": "任意",
+  "list.separator": "、",
 
   "home.heading": "避難所チェックイン",
   "home.lead":

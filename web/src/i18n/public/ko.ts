@@ -7,6 +7,7 @@ export const ko: PublicDictionary = {
   "lang.label": "언어 / Language",
   "required": "필수",
   "optional": "선택",
+  "list.separator": ", ",
 
   "home.heading": "대피소 접수",
   "home.lead": "대피소에 붙어 있는 QR 코드를 스마트폰으로 읽으면 접수 페이지가 열립니다.",

@@ -7,6 +7,7 @@ export const vi: PublicDictionary = {
   "lang.label": "Ngôn ngữ / Language",
   "required": "Bắt buộc",
   "optional": "Không bắt buộc",
+  "list.separator": ", ",
 
   "home.heading": "Đăng ký nơi sơ tán",
   "home.lead": "Hãy quét mã QR dán tại nơi sơ tán bằng điện thoại thông minh để mở trang đăng ký.",

@@ -7,6 +7,7 @@ export const zhHans: PublicDictionary = {
   "lang.label": "语言 / Language",
   "required": "必填",
   "optional": "选填",
+  "list.separator": "、",
 
   "home.heading": "避难所登记",
   "home.lead": "用智能手机扫描避难所张贴的二维码，即可打开登记页面。",

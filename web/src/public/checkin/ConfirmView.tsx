@@ -39,7 +39,7 @@ export function ConfirmView({
     [
       t("field.statuses"),
       request.statuses !== undefined && request.statuses.length > 0
-        ? request.statuses.map((item) => statusItemName(item, lang)).join("、")
+        ? request.statuses.map((item) => statusItemName(item, lang)).join(t("list.separator"))
         : none,
     ],
     [t("field.message"), request.message ?? none],

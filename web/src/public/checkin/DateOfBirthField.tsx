@@ -4,6 +4,7 @@
  * (1950年（昭和25年）) because many elderly people know their birthday by the era; the day list
  * only offers days that exist in the chosen month.
  */
+import type { JSX } from "preact";
 import { dayLabel, monthLabel, yearLabel } from "../../i18n/format";
 import type { Lang } from "../../i18n/languages";
 import { daysInMonth } from "../../lib/date";
@@ -62,7 +63,7 @@ export function DateOfBirthField({
   id: string;
   value: DateParts;
   onChange: (value: DateParts) => void;
-  error: string | undefined;
+  error: string | JSX.Element | undefined;
   lang: Lang;
   text: DateOfBirthText;
   currentYear: number;

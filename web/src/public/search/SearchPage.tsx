@@ -180,6 +180,8 @@ function SearchResult({
   }
 }
 
+const JAPANESE_DATA: ReadonlySet<HitField> = new Set<HitField>(["name", "kana", "address"]);
+
 function HitCard({ hit, t }: { hit: SearchHit; t: ReturnType<typeof usePublicText>["t"] }) {
   const value = (field: HitField): string => {
     switch (field) {
@@ -201,12 +203,17 @@ function HitCard({ hit, t }: { hit: SearchHit; t: ReturnType<typeof usePublicTex
     <dl class="summary-list">
       <div class="summary-row">
         <dt>{t("checkin.shelter")}</dt>
-        <dd data-field="shelter">{hit.shelter_name ?? hit.shelter_id}</dd>
+        <dd data-field="shelter" lang="ja">
+          {hit.shelter_name ?? hit.shelter_id}
+        </dd>
       </div>
       {disclosedFields(hit).map((field) => (
         <div class="summary-row" key={field}>
           <dt>{t(FIELD_LABELS[field])}</dt>
-          <dd data-field={field}>{value(field)}</dd>
+          {/* Names, kana and addresses are Japanese data, also on the other languages' pages. */}
+          <dd data-field={field} lang={JAPANESE_DATA.has(field) ? "ja" : undefined}>
+            {value(field)}
+          </dd>
         </div>
       ))}
     </dl>

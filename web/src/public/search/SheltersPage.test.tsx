@@ -91,3 +91,37 @@ describe("SheltersPage live updates (S13)", () => {
     expect(FakeSource.made[0]!.closed).toBe(false);
   });
 });
+
+// Review items 12 and 29: the list stopped at 500 shelters; a live event must not make the page
+// ask for every shelter again.
+describe("SheltersPage with many shelters (S14)", () => {
+  it("lists all 600 open shelters, and a live event for one of them reads nothing again", async () => {
+    const all = Array.from({ length: 600 }, (_, index) => stats(`s${String(index).padStart(3, "0")}`, 1));
+    const asked: string[] = [];
+    vi.stubGlobal("fetch", (request: Request) => {
+      const url = new URL(request.url);
+      asked.push(url.pathname);
+      if (url.pathname === "/api/stats/shelters") {
+        const offset = Number(url.searchParams.get("offset") ?? "0");
+        const limit = Number(url.searchParams.get("limit") ?? "100");
+        const body = { items: all.slice(offset, offset + limit), limit, offset, total: all.length };
+        return Promise.resolve(new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } }));
+      }
+      const id = url.pathname.split("/").pop();
+      return Promise.resolve(new Response(JSON.stringify({ shelter_id: id, latitude: null, longitude: null }), { status: 200, headers: { "content-type": "application/json" } }));
+    });
+    render(
+      <LanguageProvider lang="ja">
+        <SheltersPage />
+      </LanguageProvider>,
+    );
+    await waitFor(() => expect(document.querySelectorAll("[data-testid=shelter-row]")).toHaveLength(600), { timeout: 10_000 });
+    expect(document.body.textContent).toContain("避難所s599");
+    expect(asked.filter((path) => path === "/api/stats/shelters")).toHaveLength(2);
+    const before = asked.length;
+    FakeSource.made[0]!.onmessage?.({ data: JSON.stringify(stats("s599", 9)) });
+    await waitFor(() => expect(document.body.textContent).toContain("9人"));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(asked.slice(before)).toEqual([]);
+  }, 20_000);
+});

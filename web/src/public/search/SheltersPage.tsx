@@ -15,6 +15,7 @@ import { useDocumentTitle } from "../../components/useDocumentTitle";
 import { AgeBandChart, ShelterHistory, ShelterMap, configuredTiles, type MapShelter } from "../../components/visual";
 import { usePublicText } from "../../i18n/context";
 import { openEventStream } from "../../lib/eventStream";
+import { readAllPages } from "../../lib/paging";
 
 type Statistics = StatsSchema["ShelterStatisticsPublic"];
 
@@ -57,9 +58,9 @@ async function positions(ids: readonly string[]): Promise<Map<string, Position>>
 }
 
 export async function loadOpenShelters(): Promise<State> {
-  const listed = await outcomeOf(statsApi.GET("/shelters", { params: { query: { limit: 500 } } }));
+  const listed = await readAllPages((offset, limit) => outcomeOf(statsApi.GET("/shelters", { params: { query: { limit, offset } } })));
   if (!listed.ok) return { state: "failed" };
-  const open = listed.data.items.filter((item) => item.is_open && !item.training);
+  const open = listed.data.filter((item) => item.is_open && !item.training);
   const where = await positions(open.map((item) => item.shelter_id));
   return {
     state: "loaded",
@@ -224,7 +225,8 @@ function ShelterDetails({ shelter, number, label, lang }: { shelter: OpenShelter
   return (
     <details class="shelter-details" onToggle={(event) => setOpen(event.currentTarget.open)}>
       <summary>
-        {`${number}. ${statistics.name ?? statistics.shelter_id}`}
+        {`${number}. `}
+        <span lang="ja">{statistics.name ?? statistics.shelter_id}</span>
         <span class="summary-action">{label}</span>
       </summary>
       {open && (

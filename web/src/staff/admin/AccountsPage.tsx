@@ -12,6 +12,7 @@ import { ConfirmDialog } from "../ConfirmDialog";
 import type { StaffMessage } from "../messages";
 import { ProblemNotice, StatusNotice } from "../ProblemNotice";
 import { useSession, type StaffRole } from "../session";
+import { useEditorFocus } from "../useEditorFocus";
 import { AdminOnly, dateTime, fromLocalInput, shelterIdsOf, toLocalInput, useFieldText } from "./common";
 
 export interface Account {
@@ -186,7 +187,7 @@ function stateOf(account: Account, t: ReturnType<typeof useStaffText>["t"], lang
   }
   if (account.expires_at !== null && Date.parse(account.expires_at) <= Date.now()) states.push(t("admin.accounts.expired"));
   if (account.must_change_password) states.push(t("admin.accounts.mustChange"));
-  return states.length === 0 ? t("admin.accounts.active") : states.join("、");
+  return states.length === 0 ? t("admin.accounts.active") : states.join(t("staff.list.separator"));
 }
 
 /** Create (no `account`) or edit one account. */
@@ -195,6 +196,7 @@ function AccountForm({ account, onDone, onCancel }: { account?: Account; onDone:
   const session = useSession();
   const text = useFieldText();
   const editing = account !== undefined;
+  const heading = useEditorFocus<HTMLHeadingElement>(editing);
   const prefix = editing ? "edit-account" : "new-account";
   const [userId, setUserId] = useState("");
   const [displayName, setDisplayName] = useState(account?.display_name ?? "");
@@ -236,7 +238,9 @@ function AccountForm({ account, onDone, onCancel }: { account?: Account; onDone:
   const headingId = `${prefix}-heading`;
   return (
     <section class="admin-section admin-form" aria-labelledby={headingId} data-testid={prefix}>
-      <h2 id={headingId}>{editing ? t("admin.accounts.editHeading", { user: account.user_id }) : t("admin.accounts.createHeading")}</h2>
+      <h2 id={headingId} ref={heading} tabIndex={editing ? -1 : undefined}>
+        {editing ? t("admin.accounts.editHeading", { user: account.user_id }) : t("admin.accounts.createHeading")}
+      </h2>
       {failure !== undefined && <ProblemNotice message={failure} />}
       <form onSubmit={(event) => void submit(event)} noValidate>
         {!editing && (

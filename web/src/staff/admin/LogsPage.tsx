@@ -4,6 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { FocusHeading } from "../../components/FocusHeading";
+import { TransferProgress } from "../../components/TransferProgress";
 import { TextField } from "../../components/fields";
 import { useStaffText } from "../../i18n/context";
 import type { StaffMessage } from "../messages";
@@ -77,15 +78,15 @@ function Logs() {
         </div>
       </form>
       {progress !== undefined && (
-        <div class="progress-block" role="status" data-testid="logs-progress">
-          <label for="logs-progress-bar">{t("admin.logs.downloading", { received: byteSize(progress.received) })}</label>
-          <progress
-            id="logs-progress-bar"
-            max={progress.total ?? 100}
-            value={progress.total === undefined ? undefined : progress.received}
-            aria-label={t("admin.logs.progress")}
-          />
-        </div>
+        <TransferProgress
+          id="logs-progress-bar"
+          testId="logs-progress"
+          label={t("admin.logs.progress")}
+          line={t("admin.logs.downloading", { received: byteSize(progress.received) })}
+          done={progress.received}
+          total={progress.total}
+          announce={(step, percent) => (step === 0 ? t("staff.progress.start", { what: t("admin.logs.progress") }) : t("staff.progress.step", { what: t("admin.logs.progress"), percent: percent ?? 0 }))}
+        />
       )}
     </>
   );

@@ -10,13 +10,17 @@ import type { RegistrationSchema, StatsSchema } from "../../api/clients";
 import { failureOf } from "../../api/problem";
 import { FocusHeading } from "../../components/FocusHeading";
 import { TextField } from "../../components/fields";
+import { SLOT, Slotted } from "../../components/Slot";
+import { TransferProgress } from "../../components/TransferProgress";
 import { AgeBandChart, ShelterHistory, ShelterMap, configuredTiles, type MapShelter } from "../../components/visual";
 import { ScrollRegion } from "../../components/visual/ScrollRegion";
 import { useStaffText } from "../../i18n/context";
+import { readAllPages } from "../../lib/paging";
 import { ConfirmDialog } from "../ConfirmDialog";
 import { staffMessage, type StaffMessage } from "../messages";
 import { ProblemNotice, StatusNotice } from "../ProblemNotice";
 import { useSession } from "../session";
+import { useEditorFocus } from "../useEditorFocus";
 import { AdminOnly, useFieldText } from "./common";
 import { percentOf, upload, type UploadPhase } from "./upload";
 
@@ -48,12 +52,12 @@ function ShelterAdmin() {
 
   const load = useCallback(async () => {
     const [listed, stats] = await Promise.all([
-      session.call(session.clients.registration.GET("/shelters", { params: { query: { limit: 500 } } })),
-      session.call(session.clients.stats.GET("/shelters", { params: { query: { limit: 500 } } })),
+      readAllPages((offset, limit) => session.call(session.clients.registration.GET("/shelters", { params: { query: { limit, offset } } }))),
+      readAllPages((offset, limit) => session.call(session.clients.stats.GET("/shelters", { params: { query: { limit, offset } } }))),
     ]);
-    if (listed.ok) setShelters(listed.data.items);
+    if (listed.ok) setShelters(listed.data);
     else setFailure(listed.message);
-    if (stats.ok) setStatistics(new Map(stats.data.items.map((item) => [item.shelter_id, item])));
+    if (stats.ok) setStatistics(new Map(stats.data.map((item) => [item.shelter_id, item])));
   }, [session]);
   useEffect(() => void load(), [load]);
 
@@ -121,7 +125,16 @@ function ShelterAdmin() {
                 const stats = statistics.get(shelter.shelter_id);
                 return (
                   <li key={shelter.shelter_id} data-shelter={shelter.shelter_id}>
-                    <LazyDetails summary={`${index + 1}. ${shelter.name}（${shelter.shelter_id}）`} action={t("admin.shelters.details")}>
+                    <LazyDetails
+                      summary={
+                        <>
+                          {`${index + 1}. `}
+                          <Slotted text={t("staff.nameWithId", { name: SLOT, id: shelter.shelter_id })}>
+                            <span lang="ja">{shelter.name}</span>
+                          </Slotted>
+                        </>
+                      }
+                      action={t("admin.shelters.details")}>
                       {() => (
                         <>
                           {stats !== undefined && <AgeBandChart ageBands={stats.age_bands} lang={lang} idPrefix={`admin-${index}`} />}
@@ -130,11 +143,20 @@ function ShelterAdmin() {
                       )}
                     </LazyDetails>
                     <div class="admin-table-actions">
-                      <button type="button" class="button button-secondary" onClick={() => setEditing(shelter)} aria-label={`${t("admin.edit")}: ${shelter.name}`}>
+                      {/* The shelter's name for screen readers in its own language (not one mixed aria-label). */}
+                      <button type="button" class="button button-secondary" onClick={() => setEditing(shelter)}>
                         {t("admin.edit")}
+                        <span class="visually-hidden">
+                          {": "}
+                          <span lang="ja">{shelter.name}</span>
+                        </span>
                       </button>
-                      <button type="button" class="button button-danger" onClick={() => setDeleting(shelter)} aria-label={`${t("admin.delete")}: ${shelter.name}`}>
+                      <button type="button" class="button button-danger" onClick={() => setDeleting(shelter)}>
                         {t("admin.delete")}
+                        <span class="visually-hidden">
+                          {": "}
+                          <span lang="ja">{shelter.name}</span>
+                        </span>
                       </button>
                     </div>
                   </li>
@@ -177,7 +199,7 @@ function ImportSection({ onImported }: { onImported: () => void }) {
     setFailure(undefined);
     setReport(undefined);
     try {
-      const answer = await upload("/api/registration/shelters/import", file, "text/csv", setPhase, () => session.refresh());
+      const answer = await upload("/api/registration/shelters/import", file, "text/csv", setPhase, () => session.refresh(), () => session.expired());
       if (answer.status >= 200 && answer.status < 300) {
         setReport(answer.body as ImportReport);
         onImported();
@@ -224,10 +246,21 @@ function ImportSection({ onImported }: { onImported: () => void }) {
         </div>
       </form>
       {phase !== undefined && (
-        <div class="progress-block" role="status" data-testid="import-progress">
-          <label for="import-progress-bar">{percent === undefined ? t("admin.shelters.processing") : t("admin.shelters.uploading", { percent })}</label>
-          <progress id="import-progress-bar" max={100} value={percent} aria-label={t("admin.shelters.progress")} />
-        </div>
+        <TransferProgress
+          id="import-progress-bar"
+          testId="import-progress"
+          label={t("admin.shelters.progress")}
+          line={percent === undefined ? t("admin.shelters.processing") : t("admin.shelters.uploading", { percent })}
+          done={percent ?? 0}
+          total={percent === undefined ? undefined : 100}
+          announce={(step, stepPercent) =>
+            percent === undefined
+              ? t("admin.shelters.processing")
+              : step === 0
+                ? t("staff.progress.start", { what: t("admin.shelters.progress") })
+                : t("staff.progress.step", { what: t("admin.shelters.progress"), percent: stepPercent ?? 0 })
+          }
+        />
       )}
       {report !== undefined && (
         <div data-testid="import-report">
@@ -294,7 +327,7 @@ function statusWord(status: string, t: ReturnType<typeof useStaffText>["t"]): st
  * A <details> whose body is only rendered while it is open: a closed list of shelters must not
  * load every shelter's history at once (nor announce "loading" for each).
  */
-function LazyDetails({ summary, action, children }: { summary: string; action: string; children: () => ComponentChildren }) {
+function LazyDetails({ summary, action, children }: { summary: ComponentChildren; action: string; children: () => ComponentChildren }) {
   const [open, setOpen] = useState(false);
   return (
     <details class="shelter-details" onToggle={(event) => setOpen(event.currentTarget.open)}>
@@ -330,6 +363,7 @@ function ShelterForm({ shelter, onDone, onCancel }: { shelter?: Shelter; onDone:
   const session = useSession();
   const text = useFieldText();
   const editing = shelter !== undefined;
+  const heading = useEditorFocus<HTMLHeadingElement>(editing);
   const prefix = editing ? "edit-shelter" : "new-shelter";
   const [shelterId, setShelterId] = useState("");
   const [name, setName] = useState(shelter?.name ?? "");
@@ -383,7 +417,9 @@ function ShelterForm({ shelter, onDone, onCancel }: { shelter?: Shelter; onDone:
   const headingId = `${prefix}-heading`;
   return (
     <section class="admin-section admin-form" aria-labelledby={headingId} data-testid={prefix}>
-      <h2 id={headingId}>{editing ? t("admin.shelters.editHeading", { name: shelter.name }) : t("admin.shelters.createHeading")}</h2>
+      <h2 id={headingId} ref={heading} tabIndex={editing ? -1 : undefined}>
+        {editing ? t("admin.shelters.editHeading", { name: shelter.name }) : t("admin.shelters.createHeading")}
+      </h2>
       {failure !== undefined && <ProblemNotice message={failure} />}
       <form onSubmit={(event) => void submit(event)} noValidate>
         {!editing && (

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { byteSize, fromLocalInput, shelterIdsOf, toLocalInput } from "./common";
+import { japanDateTime, japanDay } from "../../lib/japanTime";
 import { auditFileName, auditUrl, japanToday, periodOf } from "./logs";
 import { percentOf, upload } from "./upload";
 import { coordinateOf } from "./ShelterAdminPage";
@@ -68,8 +69,60 @@ describe("upload", () => {
         }
       }
       vi.stubGlobal("XMLHttpRequest", FakeRequest);
-      await expect(upload("/x", new Blob(["a"]), "text/csv", () => undefined, () => Promise.resolve(true))).rejects.toThrow();
+      await expect(upload("/x", new Blob(["a"]), "text/csv", () => undefined, () => Promise.resolve(true), () => undefined)).rejects.toThrow();
       vi.unstubAllGlobals();
     });
   }
+
+  // Review items 15 and 29: the upload sends the CSRF header from the one helper, retries once
+  // after a refresh, and ends the session when the refresh is refused (it used to return the
+  // 401 and leave the admin on a page whose every call fails).
+  it("sends the CSRF header, retries after a refresh, and ends the session when the refresh is refused", async () => {
+    const sent: Record<string, string>[] = [];
+    let status = 401;
+    class FakeRequest {
+      upload = {};
+      timeout = 0;
+      withCredentials = false;
+      status = 0;
+      responseText = "";
+      headers: Record<string, string> = {};
+      onload: (() => void) | null = null;
+      open() {}
+      setRequestHeader(name: string, value: string) {
+        this.headers[name] = value;
+      }
+      send() {
+        sent.push(this.headers);
+        this.status = status;
+        setTimeout(() => this.onload?.(), 0);
+      }
+    }
+    vi.stubGlobal("XMLHttpRequest", FakeRequest);
+    vi.stubGlobal("document", { cookie: "__Host-shelter-csrf=tok%2Fen" });
+    const ended = vi.fn();
+    // The refresh works: sent twice, the second answer is returned.
+    const renewed = await upload("/x", new Blob(["a"]), "text/csv", () => undefined, () => ((status = 200), Promise.resolve(true)), ended);
+    expect(renewed.status).toBe(200);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]?.["X-CSRF-Token"]).toBe("tok/en");
+    expect(ended).not.toHaveBeenCalled();
+    // The refresh is refused: the 401 comes back and the session is ended.
+    status = 401;
+    sent.length = 0;
+    const refused = await upload("/x", new Blob(["a"]), "text/csv", () => undefined, () => Promise.resolve(false), ended);
+    expect(refused.status).toBe(401);
+    expect(sent).toHaveLength(1);
+    expect(ended).toHaveBeenCalledTimes(1);
+    vi.unstubAllGlobals();
+  });
+});
+
+// Review item 29: one Japan-time helper instead of a +9 h copy per screen.
+describe("japanTime", () => {
+  it("gives the day and time in Japan whatever the browser's zone", () => {
+    expect(japanDay(Date.parse("2026-11-25T14:59:59Z"))).toBe("2026-11-25");
+    expect(japanDay(Date.parse("2026-11-25T15:00:00Z"))).toBe("2026-11-26");
+    expect(japanDateTime(Date.parse("2026-12-31T14:59:00Z"))).toBe("2026-12-31T23:59:00");
+  });
 });

@@ -6,6 +6,7 @@ import type { ComponentChildren } from "preact";
 import { FocusHeading } from "../../components/FocusHeading";
 import { useStaffText } from "../../i18n/context";
 import type { StaffLang } from "../../i18n/languages";
+import { JAPAN_OFFSET, japanDateTime } from "../../lib/japanTime";
 import { useSession } from "../session";
 
 export { useFieldText } from "../fieldText";
@@ -44,14 +45,13 @@ export function dateTime(value: string | null | undefined, lang: StaffLang): str
 export function fromLocalInput(value: string): string | null {
   if (value.trim() === "") return null;
   const withSeconds = /T\d{2}:\d{2}$/.test(value) ? `${value}:00` : value;
-  return `${withSeconds}+09:00`;
+  return `${withSeconds}${JAPAN_OFFSET}`;
 }
 
 /** ISO 8601 -> `<input type=datetime-local>` value in Japan time; "" for none. */
 export function toLocalInput(value: string | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(Date.parse(value))) return "";
-  const japan = new Date(Date.parse(value) + 9 * 3600_000);
-  return japan.toISOString().slice(0, 16);
+  return japanDateTime(Date.parse(value)).slice(0, 16);
 }
 
 /** "13101-0001, 13101-0002" -> the ids, trimmed, without blanks or repeats. */

@@ -1,4 +1,5 @@
 /** The audit-log period (S10.8): whole days in Japan time, the end day included. */
+import { JAPAN_OFFSET, japanDay } from "../../lib/japanTime";
 
 export type Period = { readonly ok: true; readonly from: string; readonly to: string } | { readonly ok: false; readonly reason: "missing" | "order" };
 
@@ -14,7 +15,7 @@ function nextDay(day: string): string {
 export function periodOf(fromDay: string, toDay: string): Period {
   if (!DAY.test(fromDay) || !DAY.test(toDay)) return { ok: false, reason: "missing" };
   if (toDay < fromDay) return { ok: false, reason: "order" };
-  return { ok: true, from: `${fromDay}T00:00:00+09:00`, to: `${nextDay(toDay)}T00:00:00+09:00` };
+  return { ok: true, from: `${fromDay}T00:00:00${JAPAN_OFFSET}`, to: `${nextDay(toDay)}T00:00:00${JAPAN_OFFSET}` };
 }
 
 export function auditUrl(period: { from: string; to: string }): string {
@@ -28,5 +29,5 @@ export function auditFileName(fromDay: string, toDay: string): string {
 
 /** Today in Japan as YYYY-MM-DD. */
 export function japanToday(now: number = Date.now()): string {
-  return new Date(now + 9 * 3600_000).toISOString().slice(0, 10);
+  return japanDay(now);
 }

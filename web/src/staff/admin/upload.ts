@@ -3,7 +3,7 @@
  * cookie, the CSRF header (double submit, as `staffFetch` does) and one retry after a refresh
  * when the access token had expired.
  */
-import { CSRF_COOKIE, CSRF_HEADER, readCookie } from "../../api/clients";
+import { csrfHeaderFor, retryAfterRefresh } from "../../api/clients";
 
 export interface UploadAnswer {
   readonly status: number;
@@ -22,8 +22,7 @@ function sendOnce(url: string, file: Blob, contentType: string, onProgress: (pha
     request.withCredentials = true;
     request.setRequestHeader("Content-Type", contentType);
     request.setRequestHeader("Accept", "application/json, application/problem+json");
-    const csrf = readCookie(document.cookie, CSRF_COOKIE);
-    if (csrf !== "") request.setRequestHeader(CSRF_HEADER, csrf);
+    for (const [name, value] of Object.entries(csrfHeaderFor(document.cookie))) request.setRequestHeader(name, value);
     request.upload.onprogress = (event) => onProgress({ phase: "uploading", sent: event.loaded, total: event.lengthComputable ? event.total : file.size });
     request.upload.onload = () => onProgress({ phase: "processing" });
     request.onload = () => {
@@ -51,10 +50,9 @@ export async function upload(
   contentType: string,
   onProgress: (phase: UploadPhase) => void,
   refresh: () => Promise<boolean>,
+  onSessionEnded: () => void,
 ): Promise<UploadAnswer> {
-  const first = await sendOnce(url, file, contentType, onProgress);
-  if (first.status !== 401 || !(await refresh())) return first;
-  return sendOnce(url, file, contentType, onProgress);
+  return retryAfterRefresh(() => sendOnce(url, file, contentType, onProgress), refresh, onSessionEnded);
 }
 
 /** 0..100 while uploading; undefined while the server works (an indeterminate bar). */

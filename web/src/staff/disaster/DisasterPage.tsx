@@ -21,6 +21,7 @@ import { ConfirmDialog } from "../ConfirmDialog";
 import type { StaffMessage } from "../messages";
 import { ProblemNotice, StatusNotice } from "../ProblemNotice";
 import { useSession, type Session } from "../session";
+import { readAllPages } from "../../lib/paging";
 import {
   CLOSE_RETRIES,
   CLOSE_RETRY_MS,
@@ -51,14 +52,10 @@ export function DisasterPage() {
 }
 
 async function readShelters(session: Session): Promise<ShelterPublic[] | StaffMessage> {
-  const items: ShelterPublic[] = [];
-  for (let offset = 0; ; ) {
-    const outcome = await session.call(session.clients.registration.GET("/shelters", { params: { query: { limit: 500, offset } } }));
-    if (!outcome.ok) return outcome.message;
-    items.push(...outcome.data.items);
-    offset += outcome.data.items.length;
-    if (outcome.data.items.length === 0 || offset >= outcome.data.total) return items;
-  }
+  const outcome = await readAllPages((offset, limit) =>
+    session.call(session.clients.registration.GET("/shelters", { params: { query: { limit, offset } } })),
+  );
+  return outcome.ok ? outcome.data : outcome.message;
 }
 
 function Disaster() {

@@ -5,6 +5,7 @@
  */
 import type { RegistrationSchema, ShelterPublic } from "../../api/clients";
 import type { StaffMessage } from "../messages";
+import { japanDateTime } from "../../lib/japanTime";
 
 export type DisasterStatus = RegistrationSchema["DisasterStatusPublic"];
 export type ServiceDeletion = RegistrationSchema["ServiceDeletionPublic"];
@@ -44,7 +45,7 @@ export function phraseMatches(typed: string): boolean {
 
 /** disaster-20261125-193000.zip, stamped in Japan time (the municipality's clock). */
 export function exportFileName(now: number = Date.now()): string {
-  const japan = new Date(now + 9 * 3600_000).toISOString();
+  const japan = japanDateTime(now);
   return `disaster-${japan.slice(0, 10).replaceAll("-", "")}-${japan.slice(11, 19).replaceAll(":", "")}.zip`;
 }
 

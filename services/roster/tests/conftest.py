@@ -223,6 +223,13 @@ class FakeNumbering:
             for w in wanted
         ]
 
+    async def draw_many(
+        self, wanted: Sequence[ToNumber]
+    ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
+        # Keeps the numbers at once, where the adapter keeps them with the recorded check-ins:
+        # the same numbers either way, drawn again or kept.
+        return await self.number_many(wanted)
+
     async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
         if stay_id not in self.serials:
             self.serials[stay_id] = self._next(f"serial|{training}|{shelter_id}")

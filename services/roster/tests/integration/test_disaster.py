@@ -24,9 +24,11 @@ from pymongo import AsyncMongoClient
 
 from shelter_contracts.events import DisasterClosed, DisasterExported, PersonalDataDeleted
 from shelter_contracts.topics import DISASTER, EVACUEE_STAYS, SHELTERS
+from shelter_roster.adapters.mongo import MongoShelterDirectory
 from shelter_runtime.mongo import Document
 from shelter_testing import Stack, eventually
 from shelter_testing.events import check_in_event, check_out_event, personal
+from shelter_text import fold_name
 
 from ..conftest import make_shelter_event
 
@@ -106,6 +108,9 @@ async def test_the_file_first_then_every_entry_deleted_and_reported(
     assert archive.read("roster.csv").decode("utf-8-sig").count(NAME) == 2
     db = mongo_client[database_name]
     assert await documents_naming(db, NAME)  # stored before
+    # The folded names too: in the entries, the name keys and the shelters' listings.
+    folded = await documents_naming(db, fold_name(NAME))
+    assert {name.rsplit("_", 1)[0] for name in folded} >= {"check_ins", "shelter_entries"}
 
     closed = DisasterClosed.model_validate(
         {
@@ -133,9 +138,11 @@ async def test_the_file_first_then_every_entry_deleted_and_reported(
     assert (export.entries, export.shelters, export.producer) == (2, 2, "roster")
 
     assert await documents_naming(db, NAME) == {}
+    assert await documents_naming(db, fold_name(NAME)) == {}
+    assert any(c.startswith("shelter_entries") for c in first.collections)  # names, numbers
     assert (await roster_api.get("/entries")).json()["total"] == 0
     # The shelter directory is master data: kept for the next disaster.
-    assert await db["shelters"].count_documents({}) == 2
+    assert await MongoShelterDirectory(db).shelters.count_documents({}) == 2
 
     # Stay events from before the closure, still on their way (a slow outbox), then one after.
     late = check_in_event(A, minute=5, who=personal(NAME, "遅延"))
@@ -155,3 +162,5 @@ async def test_the_file_first_then_every_entry_deleted_and_reported(
     # One shelter, one partition, in order: the fresh one applied means the late one was seen.
     assert after.json()["total"] == 1
     assert await documents_naming(db, NAME) == {}
+    assert await documents_naming(db, fold_name(NAME)) == {}
+    assert any(c.startswith("shelter_entries") for c in first.collections)  # names, numbers

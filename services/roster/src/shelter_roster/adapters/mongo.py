@@ -3,13 +3,15 @@
 Every write is a single-document operation (FerretDB has no multi-document transactions).
 
 Why this shape: FerretDB v1 on SQLite uses no index to read. `find_one({"_id": <string>})`
-scans until the first match (about 3 microseconds per document: 1 ms for an old document,
-67 ms for a recent or missing one among 20,000), any other filter and every update scans the
-whole collection (an update by `_id` 200-450 ms at 50,000 documents, an upsert of a new `_id`
-3 s), and a UUID `_id` is slower still. Only an insert's duplicate-`_id` check is indexed.
-So the entries, which grow to 100,000 and more, are written by inserts only, under string
-ids, each kept in one of 128 shards by its `_id` (shelter_runtime.mongo.ShardedCollection):
-a read scans one shard of about 800 documents (1-3 ms).
+is handed to SQLite as a JSON path comparison that the `_id` index does not serve, so it
+scans the table (about 3 microseconds per document: 1 ms for an old document, 67 ms for a
+recent or missing one among 20,000), any other filter decodes every document of the
+collection, and every update scans the whole collection (an update by `_id` 200-450 ms at
+50,000 documents, an upsert of a new `_id` 3 s), and a UUID `_id` is slower still. Only an
+insert's duplicate-`_id` check is indexed. So the entries, which grow to 100,000 and more,
+are written by inserts only, under string ids, each kept in one of 128 shards by its `_id`
+(shelter_runtime.mongo.ShardedCollection): a read scans one shard of about 800 documents
+(1-3 ms).
 
 - `check_ins`: the check-in facts of a stay, `_id` = str(stay id), inserted once (a replay or
   a different check-in of the same stay is refused by the duplicate `_id`: the first wins);
@@ -18,32 +20,45 @@ a read scans one shard of about 800 documents (1-3 ms).
   revision n+1 is the claim that the entry was at revision n: two racing corrections of the
   same revision cannot both land (FerretDB refuses the duplicate insert atomically, while it
   does not apply an update's filter atomically). The corrections are the edit history;
-- `shelter_entries`: one small document per shelter listing its stays (`in`: one string
-  `<check-in ms>|<training 0/1>|<stay id>` per check-in; `out`: stays checked out),
-  updated with `$addToSet` by `_id` in small collections (sharded, about 60 shelters each),
-  so the update is cheap. Only the stays consumer writes it, and Kafka hands it the events
-  of one shelter one at a time, so its read-modify-write updates (not atomic on FerretDB)
-  never race; staff corrections do not touch it (a correction is found by reading
-  `<stay id>#1`, a nearly empty collection). It is written before the check-in or check-out
-  it lists, so a crash in between is repaired by the redelivery; a listed stay whose
-  check-in is missing is skipped.
+- `shelter_entries`: one document per shelter, its listing: `in` (its check-ins, items
+  `<check-in ms>|<training 0/1>|<stay id>`), `out` (stays checked out), `names` (stay id,
+  folded name and kana of each check-in, as JSON text) and its serial and household numbers
+  per mode (`serials_real`, `households_real`, ..., see MongoNumbering). Each field is an
+  array of chunks: the items one batch brought, joined into one string, added with
+  `$addToSet` (a replayed batch adds nothing new). Chunks, because FerretDB decodes a document
+  item by item (an array of 300 strings or a sub-document of 300 fields: 5-20 ms a read),
+  while a chunk is one string. A batch writes one update per shelter, holding all of this,
+  since every update is a transaction of its own (1-3 ms even for a small document): at
+  1,000 shelters the per-shelter writes are most of a batch's cost. Only the stays consumer
+  writes it, and Kafka hands it the events of one shelter one at a time, so its updates
+  (read-modify-write, not atomic on FerretDB) never race; staff corrections do not touch it
+  (a correction is found by reading `<stay id>#1`, a nearly empty collection). It is written
+  before the check-ins or check-outs it lists, so a crash in between is repaired by the
+  redelivery (and the numbers it keeps are drawn again the same); a listed stay whose
+  check-in is missing is skipped;
+- `name_keys`: the public search's keys (`f:`/`g:` + folded family or given name, then
+  check-in time and stay id), sharded by key, so a search reads one shard per name given.
 
 An entry document, as the handlers and the API see it, is put together from these by stay id
-(`_id` is the UUID again). A shelter's roster is read from its `shelter_entries` document:
-ordering, training and presence come from it, so a page reads only its own entries; a name
-or status filter reads all entries of the shelter. Queries across all shelters (staff
-search without a shelter) and the public search scan `check_ins`: rare, staff-only or rate
-limited reads, and the collections written before this layout (UUID `_id`s in `entries`)
-are left behind.
+(`_id` is the UUID again). A shelter's roster is read from its listing: ordering, training,
+presence and the names as checked in come from it, so a page reads only its own entries and
+a name search (in a shelter, or across all shelters by reading the 1,000 listings) reads only
+the entries it lists, plus the corrected ones (whose names may have changed), never scans
+the entries: 128 s -> 1.7 s for a name matching 10,000 of 100,000 entries, 33 s -> 1 s for
+a name matching none. A status filter reads all entries of the shelter; across all shelters
+it scans `check_ins` (rare, staff-only). The collections written before these layouts (UUID
+`_id`s in `entries`) are left behind; the numbering documents of the layout before are moved
+into the listings at start-up (MongoNumbering.migrate).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +77,7 @@ from shelter_roster.domain.model import (
     Presence,
     PublicQuery,
     ToNumber,
+    folded_names,
 )
 from shelter_roster.service_layer.documents import check_in_fields, check_out_fields
 from shelter_runtime.mongo import Document, ShardedCollection
@@ -76,8 +92,6 @@ READ_CONCURRENCY = 32
 NAME_KEY_SHARDS = 128
 #: Entries read at a time while a public search collects its results.
 PUBLIC_READ_CHUNK = 50
-#: Shards of the numbering documents (two per shelter: real and training).
-NUMBERING_SHARDS = 128
 
 
 def entry_matches(doc: Document, query: EntryQuery) -> bool:
@@ -140,17 +154,6 @@ def public_names_filter(query: PublicQuery, prefix: str) -> Document:
     return {"$and": names}
 
 
-def _name_filter(name: str, prefix: str) -> Document:
-    # Escaped: a name is matched as text, never as a pattern (NoSQL injection, S4.2).
-    pattern = re.escape(name)
-    return {
-        "$or": [
-            {f"{prefix}folded.name": {"$regex": pattern}},
-            {f"{prefix}folded.kana": {"$regex": pattern}},
-        ]
-    }
-
-
 def _order(doc: Document) -> tuple[datetime, int]:
     # MongoDB ordered UUID ids by their bytes, as UUID.int does.
     at: datetime = doc["checked_in_at"]
@@ -179,6 +182,94 @@ def listing_entry(at: datetime, training: bool, stay_id: str) -> str:
     return f"{round(at.timestamp() * 1000)}|{int(training)}|{stay_id}"
 
 
+def _chunk(items: Iterable[str]) -> str:
+    """Items of a listing field written together, as one string (none of them has a comma)."""
+    return ",".join(items)
+
+
+def _items(chunks: Iterable[str] | None) -> Iterator[str]:
+    """The items of a listing field (an item written alone is a chunk of one)."""
+    for chunk in chunks or ():
+        yield from filter(None, chunk.split(","))
+
+
+def names_chunk(rows: Iterable[tuple[str, Document]]) -> str:
+    """Stay ids with their folded name and kana, as JSON text (names may hold any character)."""
+    listed = [[stay_id, folded.get("name", ""), folded.get("kana", "")] for stay_id, folded in rows]
+    return json.dumps(listed, ensure_ascii=False, separators=(",", ":"))
+
+
+def listed_names(listing: Document) -> dict[str, tuple[str, str]]:
+    """Stay id -> (folded name, folded kana) as checked in, from a listing's `names`."""
+    names: dict[str, tuple[str, str]] = {}
+    for chunk in listing.get("names") or ():
+        for stay_id, name, kana in json.loads(chunk):
+            names.setdefault(stay_id, (name, kana))
+    return names
+
+
+def numbering_fields(training: bool) -> tuple[str, str]:
+    """A listing's numbering fields of one mode: chunks of the serial of each stay
+    (`<stay id hex>:<n>`) and of the number of each household (`<key digest>:<n>`); the
+    last numbers given are the largest."""
+    mode = _mode(training)
+    return f"serials_{mode}", f"households_{mode}"
+
+
+def numbering_update(
+    training: bool, serials: Mapping[str, int], households: Mapping[str, int]
+) -> Document:
+    """The listing update that keeps these numbers: `$addToSet` a chunk of each, so writing
+    the same numbers again (a replay) changes nothing."""
+    serials_field, households_field = numbering_fields(training)
+    add: Document = {}
+    if serials:
+        add[serials_field] = _chunk(f"{k}:{v}" for k, v in serials.items())
+    if households:
+        add[households_field] = _chunk(f"{k}:{v}" for k, v in households.items())
+    return {"$addToSet": add} if add else {}
+
+
+def listing_updates(
+    check_ins: Sequence[tuple[CheckInFacts, EntryNumbers]], check_outs: Sequence[CheckOutFacts]
+) -> dict[str, Document]:
+    """Per shelter, the one listing update of a batch: its new stays, their names and numbers,
+    and its check-outs, one chunk each (`$addToSet`: the same batch again adds nothing)."""
+    arrived: dict[str, list[tuple[CheckInFacts, EntryNumbers]]] = {}
+    for facts, numbers in check_ins:
+        arrived.setdefault(facts.shelter_id, []).append((facts, numbers))
+    left: dict[str, list[str]] = {}
+    for out in check_outs:
+        left.setdefault(out.shelter_id, []).append(str(out.stay_id))
+    updates: dict[str, Document] = {}
+    for shelter_id in dict.fromkeys([*arrived, *left]):
+        parts: list[Document] = []
+        stays = arrived.get(shelter_id, [])
+        if stays:
+            entries = [listing_entry(f.checked_in_at, f.training, str(f.stay_id)) for f, _ in stays]
+            names = [(str(f.stay_id), folded_names(f.personal).as_document()) for f, _ in stays]
+            parts.append({"$addToSet": {"in": _chunk(entries), "names": names_chunk(names)}})
+        for training in (False, True):
+            numbered = [(f, n) for f, n in stays if f.training is training]
+            if numbered:
+                serials = {f.stay_id.hex: n.serial for f, n in numbered}
+                households = {_digest(f.household_key): n.household_number for f, n in numbered}
+                parts.append(numbering_update(training, serials, households))
+        if shelter_id in left:
+            parts.append({"$addToSet": {"out": _chunk(left[shelter_id])}})
+        updates[shelter_id] = _merge(parts)
+    return updates
+
+
+def _merge(updates: Iterable[Document]) -> Document:
+    """One update of several (`$addToSet` parts of different fields)."""
+    merged: Document = {}
+    for update in updates:
+        for operator, values in update.items():
+            merged.setdefault(operator, {}).update(values)
+    return merged
+
+
 class MongoRosterEntries:
     """Check-in and check-out facts are each written once, in either order (see above)."""
 
@@ -196,50 +287,22 @@ class MongoRosterEntries:
     async def ensure_indexes(self) -> None:
         return None  # every read and write that must be fast is by `_id`
 
-    async def _list(self, shelter_id: str, field: str, values: Sequence[str]) -> None:
-        update = {"$addToSet": {field: {"$each": list(values)}}}
-        listings = self.listings.of(shelter_id)
-        try:
-            await listings.update_one({"_id": shelter_id}, update, upsert=True)
-        except DuplicateKeyError:  # created a moment ago by another write: add to it
-            await listings.update_one({"_id": shelter_id}, update)
-
     async def record_check_in(self, facts: CheckInFacts, numbers: EntryNumbers) -> bool:
-        stay_id = str(facts.stay_id)
-        if await self.check_ins.find_one(stay_id, {"_id": 1}) is not None:
+        if await self.check_ins.find_one(str(facts.stay_id), {"_id": 1}) is not None:
             return False  # the first check-in of a stay stands; not listed twice either
-        listed = listing_entry(facts.checked_in_at, facts.training, stay_id)
-        await self._list(facts.shelter_id, "in", [listed])
-        doc = check_in_fields(facts, numbers)
-        if not facts.training:
-            await self.names.insert_many_once(
-                name_documents(stay_id, facts.checked_in_at, doc["folded"])
-            )
-        return await self.check_ins.insert_once({"_id": stay_id, **doc})
+        return facts.stay_id in await self.record_many([(facts, numbers)], [])
 
     async def record_check_out(self, facts: CheckOutFacts) -> bool:
-        stay_id = str(facts.stay_id)
-        await self._list(facts.shelter_id, "out", [stay_id])
-        return await self.check_outs.insert_once({"_id": stay_id, **check_out_fields(facts)})
+        return facts.stay_id in await self.record_many([], [facts])
 
     async def record_many(
         self,
         check_ins: Sequence[tuple[CheckInFacts, EntryNumbers]],
         check_outs: Sequence[CheckOutFacts],
     ) -> set[UUID]:
-        """A batch: one listing update per shelter, one insert per shard (see above)."""
-        listed: dict[str, dict[str, list[str]]] = {}
-        for facts, _ in check_ins:
-            entry = listing_entry(facts.checked_in_at, facts.training, str(facts.stay_id))
-            listed.setdefault(facts.shelter_id, {"in": [], "out": []})["in"].append(entry)
-        for out in check_outs:
-            listed.setdefault(out.shelter_id, {"in": [], "out": []})["out"].append(str(out.stay_id))
-        await self.listings.update_many_by_id(
-            {
-                shelter_id: {"$addToSet": {f: {"$each": v} for f, v in fields.items() if v}}
-                for shelter_id, fields in listed.items()
-            }
-        )
+        """A batch: one listing update per shelter (its stays, names and numbers), then one
+        insert per shard (see above)."""
+        await self.listings.update_many_by_id(listing_updates(check_ins, check_outs))
         docs = [{"_id": str(f.stay_id), **check_in_fields(f, n)} for f, n in check_ins]
         names = [
             name
@@ -293,29 +356,54 @@ class MongoRosterEntries:
     async def get(self, stay_id: UUID) -> Document | None:
         return await self._entry(str(stay_id))
 
-    async def _listed(self, query: EntryQuery, shelter_id: str) -> list[tuple[str, bool, bool]]:
-        """The shelter's stays of the query's mode and presence, in roster order, as
-        (stay id, checked out, maybe corrected)."""
-        rows = await self._rows(await self.listings.find_one(shelter_id) or {}, query)
-        return [(stay_id, out, True) for _, _, stay_id, out in sorted(rows)]
+    async def _listings(self, shelter_id: str | None) -> list[Document]:
+        """The listing of a shelter, or of every shelter: one read of each listing shard (a
+        few thousand small documents at 1,000 shelters), never of the entries themselves."""
+        if shelter_id is not None:
+            listing = await self.listings.find_one(shelter_id)
+            return [listing] if listing is not None else []
+        return [listing async for listing in self.listings.find_all({})]
 
-    async def _listed_everywhere(self, query: EntryQuery) -> list[tuple[str, bool, bool]]:
-        """As `_listed`, for every shelter: one read of each listing shard (a few thousand
-        small documents at 1,000 shelters), never of the entries themselves."""
-        rows = []
-        async for listing in self.listings.find_all({}):
-            rows += await self._rows(listing, query)
-        return [(stay_id, out, True) for _, _, stay_id, out in sorted(rows)]
+    async def _corrected(self) -> set[str]:
+        """The stays with a correction (few: staff corrections only)."""
+        return {c["stay_id"] async for c in self.corrections.find_all({}, {"stay_id": 1})}
+
+    async def _listed(self, query: EntryQuery) -> tuple[list[tuple[str, bool, bool]], set[str]]:
+        """The stays of the query's shelter (or all), mode and presence in roster order, as
+        (stay id, checked out, maybe corrected), and those of them to read before counting
+        them: with a name, only stays whose listed name contains it are listed, plus those
+        corrected since or listed without their names (before names were listed), which are
+        read to decide."""
+        listings = await self._listings(query.shelter_id)
+        corrected = await self._corrected() if query.name else set()
+        rows: list[tuple[int, int, str, bool]] = []
+        doubtful: set[str] = set()
+        for listing in listings:
+            found = await self._rows(listing, query)
+            if query.name:
+                names = listed_names(listing)
+                for row in found:
+                    stay_id = row[2]
+                    listed = names.get(stay_id)
+                    if stay_id in corrected or listed is None:
+                        doubtful.add(stay_id)
+                    elif query.name not in listed[0] and query.name not in listed[1]:
+                        continue
+                    rows.append(row)
+            else:
+                rows += found
+        ordered = [(stay_id, out, True) for _, _, stay_id, out in sorted(rows)]
+        return ordered, doubtful
 
     async def _rows(self, listing: Document, query: EntryQuery) -> list[tuple[int, int, str, bool]]:
-        out = set(listing.get("out") or [])
+        out = set(_items(listing.get("out")))
         seen: dict[str, tuple[int, bool]] = {}
         doubtful: set[str] = set()
-        for entry in listing.get("in") or []:
-            at, training, stay_id = entry.split("|", 2)
-            if stay_id in seen:
+        for entry in _items(listing.get("in")):
+            ms, mode, stay_id = entry.split("|", 2)
+            listed = (int(ms), mode == "1")
+            if seen.setdefault(stay_id, listed) != listed:
                 doubtful.add(stay_id)  # two check-ins listed: the stored one decides
-            seen.setdefault(stay_id, (int(at), training == "1"))
         for stay_id in doubtful:
             stored = await self.check_ins.find_one(stay_id, {"checked_in_at": 1, "training": 1})
             if stored is not None:
@@ -335,27 +423,9 @@ class MongoRosterEntries:
         return rows
 
     async def _scan(self, query: EntryQuery) -> list[Document]:
-        """Every matching entry, read by scanning (queries across all shelters): one pass over
-        each collection, put together here."""
+        """Every matching entry, read by scanning (a status query across all shelters): one
+        pass over each collection, put together here."""
         stored: Document = {"training": True if query.training else {"$ne": True}}
-        if query.name:
-            # A name search reads only the entries whose stored or corrected names contain it.
-            ids = {
-                str(d["_id"])
-                async for d in self.check_ins.find_all(
-                    {**stored, **_name_filter(query.name, "")}, {"_id": 1}
-                )
-            }
-            ids.update(
-                [
-                    d["stay_id"]
-                    async for d in self.corrections.find_all(
-                        _name_filter(query.name, "fields."), {"stay_id": 1}
-                    )
-                ]
-            )
-            docs = await self._entries((stay_id, True, True) for stay_id in ids)
-            return sorted((d for d in docs if entry_matches(d, query)), key=_order)
         check_ins = [d async for d in self.check_ins.find_all(stored)]
         check_outs = {d["_id"]: d async for d in self.check_outs.find_all({})}
         corrections: dict[str, list[Document]] = {}
@@ -376,32 +446,35 @@ class MongoRosterEntries:
         return sorted(docs, key=_order)
 
     async def _matching(self, query: EntryQuery) -> list[Document]:
-        if query.shelter_id is None:
+        """Every matching entry, read (a status query): the listed candidates of a shelter or
+        of a name, else a scan of all entries."""
+        if query.shelter_id is None and not query.name:
             return await self._scan(query)
-        docs = await self._entries(await self._listed(query, query.shelter_id))
+        listed, _ = await self._listed(query)
+        docs = await self._entries(listed)
         return [d for d in docs if entry_matches(d, query)]
 
-    @staticmethod
-    def _needs_documents(query: EntryQuery) -> bool:
-        return bool(query.name) or query.status_item is not None
-
-    async def _listed_for(self, query: EntryQuery) -> list[tuple[str, bool, bool]]:
-        if query.shelter_id is None:
-            return await self._listed_everywhere(query)
-        return await self._listed(query, query.shelter_id)
+    async def _decided(self, query: EntryQuery) -> list[tuple[str, bool, bool]]:
+        """The listed stays of a query without a status item, the doubtful ones read."""
+        listed, doubtful = await self._listed(query)
+        if doubtful:
+            docs = await self._entries((s, True, True) for s, _, _ in listed if s in doubtful)
+            kept = {str(d["_id"]) for d in docs if entry_matches(d, query)}
+            listed = [row for row in listed if row[0] not in doubtful or row[0] in kept]
+        return listed
 
     async def find(self, query: EntryQuery, limit: int, skip: int) -> list[Document]:
-        if self._needs_documents(query):
+        if query.status_item is not None:
             return (await self._matching(query))[skip : skip + limit]
-        page = (await self._listed_for(query))[skip : skip + limit]
+        page = (await self._decided(query))[skip : skip + limit]
         # A listed stay whose check-in is not stored yet (a crash between the two writes,
         # repaired by the redelivery) is skipped.
         return [d for d in await self._entries(page) if entry_matches(d, query)]
 
     async def count(self, query: EntryQuery) -> int:
-        if self._needs_documents(query):
+        if query.status_item is not None:
             return len(await self._matching(query))
-        return len(await self._listed_for(query))
+        return len(await self._decided(query))
 
     async def search_public(self, query: PublicQuery, limit: int) -> list[Document]:
         """Candidates from the name keys (one range read of one shard per name given), oldest
@@ -462,57 +535,80 @@ class MongoRosterEntries:
 
 
 class MongoNumbering:
-    """One numbering document per shelter and mode, `_id` = `<mode>|<shelter id>`:
-    `serial` and `household` (the last numbers given), `stays` (stay id hex -> serial) and
-    `households` (digest of the household key -> number). Numbering a batch reads the document
-    once and writes it once (`$inc` the counters, `$set` the new numbers), so a replay draws
-    nothing and gets the same numbers; the documents of a batch are read with one query and
-    written with one bulk write per shard. Only the stays consumer numbers, and Kafka hands it
-    a shelter's events one batch at a time, so the read-then-write never races; the documented
-    exception is a consumer-group rebalance while a batch is being applied, where two writers
-    may give the same number twice. Sharded by `_id` (see ShardedCollection)."""
+    """Serial and household numbers per shelter and mode, kept in the shelter's listing
+    document (`shelter_entries`, see MongoRosterEntries): per mode, chunks of
+    `<stay id hex>:<serial>` and `<household key digest>:<number>`; the next number is one
+    more than the largest.
+
+    `draw_many` reads the listings of a batch (one query per shard) and gives the numbers
+    without writing them: the stays consumer keeps them with the check-ins' own listing update
+    (`MongoRosterEntries.record_many`, one write per shelter and batch instead of two), which
+    is written before the check-ins, so a redelivery after a crash draws the same numbers.
+    `number_many` draws and keeps them at once. The numbers are written with `$addToSet`, so
+    writing them twice changes nothing. Only the stays consumer numbers, and Kafka
+    hands it a shelter's events one batch at a time, so the read-then-write never races; the
+    documented exception is a consumer-group rebalance while a batch is being applied, where
+    two writers may give the same number twice.
+
+    Why in the listing, as chunks of text: FerretDB v1 decodes a document field by field and
+    each update is a transaction of its own (1-3 ms even for a small document). A numbering
+    document per shelter with one field per stay (the layout before, `numbering_*`, moved
+    here by `migrate` at start-up) cost a second update per shelter and batch and 15-20 ms to
+    read or update at 300 stays.
+    """
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.documents = ShardedCollection(db, "numbering", NUMBERING_SHARDS)
+        self.database = db
+        self.listings = ShardedCollection(db, "shelter_entries", LISTING_SHARDS)
+
+    async def _draw(
+        self, wanted: Sequence[ToNumber]
+    ) -> tuple[list[tuple[dict[UUID, int], dict[str, int]]], dict[str, Document]]:
+        keys = [(w.shelter_id, w.training) for w in wanted]
+        if len(set(keys)) != len(keys):
+            raise ValueError("one request per shelter and mode")
+        listings = await self.listings.find_many(w.shelter_id for w in wanted)
+        results = []
+        new: dict[str, list[Document]] = {}
+        for w in wanted:
+            serials_field, households_field = numbering_fields(w.training)
+            listing = listings.get(w.shelter_id) or {}
+            stays = _numbers(listing.get(serials_field))
+            households = _numbers(listing.get(households_field))
+            serial = max(stays.values(), default=0)
+            household = max(households.values(), default=0)
+            new_stays: dict[str, int] = {}
+            new_households: dict[str, int] = {}
+            for stay_id in dict.fromkeys(s.hex for s in w.stay_ids):
+                if stay_id not in stays:
+                    serial += 1
+                    stays[stay_id] = new_stays[stay_id] = serial
+            for key in dict.fromkeys(_digest(k) for k in w.household_keys):
+                if key not in households:
+                    household += 1
+                    households[key] = new_households[key] = household
+            if new_stays or new_households:
+                update = numbering_update(w.training, new_stays, new_households)
+                new.setdefault(w.shelter_id, []).append(update)
+            results.append(
+                (
+                    {s: stays[s.hex] for s in w.stay_ids},
+                    {k: households[_digest(k)] for k in w.household_keys},
+                )
+            )
+        return results, {shelter_id: _merge(u) for shelter_id, u in new.items()}
+
+    async def draw_many(
+        self, wanted: Sequence[ToNumber]
+    ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
+        results, _ = await self._draw(wanted)
+        return results
 
     async def number_many(
         self, wanted: Sequence[ToNumber]
     ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
-        doc_ids = [f"{_mode(w.training)}|{w.shelter_id}" for w in wanted]
-        if len(set(doc_ids)) != len(doc_ids):
-            raise ValueError("one request per shelter and mode")
-        docs = await self.documents.find_many(doc_ids)
-        updates: dict[str, Document] = {}
-        results = []
-        for doc_id, w in zip(doc_ids, wanted, strict=True):
-            doc = docs.get(doc_id) or {}
-            stays: dict[str, int] = dict(doc.get("stays") or {})
-            households: dict[str, int] = dict(doc.get("households") or {})
-            serial, household = int(doc.get("serial") or 0), int(doc.get("household") or 0)
-            new: Document = {}
-            for stay_id in dict.fromkeys(s.hex for s in w.stay_ids):
-                if stay_id not in stays:
-                    serial += 1
-                    stays[stay_id] = new[f"stays.{stay_id}"] = serial
-            for key in dict.fromkeys(_digest(k) for k in w.household_keys):
-                if key not in households:
-                    household += 1
-                    households[key] = new[f"households.{key}"] = household
-            if new:
-                updates[doc_id] = {
-                    "$set": new,
-                    "$inc": {
-                        "serial": serial - int(doc.get("serial") or 0),
-                        "household": household - int(doc.get("household") or 0),
-                    },
-                }
-            results.append(
-                (
-                    {s: int(stays[s.hex]) for s in w.stay_ids},
-                    {k: int(households[_digest(k)]) for k in w.household_keys},
-                )
-            )
-        await self.documents.update_many_by_id(updates)
+        results, updates = await self._draw(wanted)
+        await self.listings.update_many_by_id(updates)
         return results
 
     async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
@@ -524,6 +620,42 @@ class MongoNumbering:
         [(_, households)] = await self.number_many([wanted])
         return households[household_key]
 
+    async def migrate(self) -> None:
+        """Move the numbering documents of the layout before (`numbering_000`...: one per
+        shelter and mode, `stays` and `households` as sub-documents) into the listings, then
+        drop them. Idempotent: the numbers are added with `$addToSet`, so a start-up
+        that stopped between the copy and the drop copies the same numbers again. Safe to run
+        here: it runs at start-up before the stays consumer, the only writer of numbers, starts
+        (nothing is deployed yet, so no replica of the older version is writing meanwhile)."""
+        names = await self.database.list_collection_names()
+        for name in sorted(n for n in names if LEGACY_NUMBERING.fullmatch(n)):
+            updates: dict[str, list[Document]] = {}
+            async for doc in self.database[name].find({}):
+                mode, _, shelter_id = str(doc["_id"]).partition("|")
+                stays = {k: int(v) for k, v in (doc.get("stays") or {}).items()}
+                households = {k: int(v) for k, v in (doc.get("households") or {}).items()}
+                update = numbering_update(mode == "training", stays, households)
+                if update:
+                    updates.setdefault(shelter_id, []).append(update)
+            await self.listings.update_many_by_id(
+                {shelter_id: _merge(u) for shelter_id, u in updates.items()}
+            )
+            await self.database.drop_collection(name)
+            log.info("numbering moved into the listings", extra={"collection": name})
+
+
+#: The collections of the numbering layout before (see MongoNumbering.migrate).
+LEGACY_NUMBERING = re.compile(r"numbering_\d{3}")
+
+
+def _numbers(chunks: Iterable[str] | None) -> dict[str, int]:
+    """Key -> number from chunks of `<key>:<number>` (the first one stands)."""
+    numbers: dict[str, int] = {}
+    for item in _items(chunks):
+        key, _, number = item.rpartition(":")
+        numbers.setdefault(key, int(number))
+    return numbers
+
 
 def _digest(household_key: str) -> str:
     """A field name for a household key (which may hold `.` or `$`, not allowed in names)."""
@@ -534,15 +666,28 @@ def _mode(training: bool) -> str:
     return "training" if training else "real"
 
 
+#: Shards of the shelter directory (about 30 shelters in each at 1,000 shelters).
+SHELTER_SHARDS = 32
+#: The shelter directory's collection (`shelters_000`...; `shelters` is the layout before).
+SHELTERS = "shelters"
+
+
 class MongoShelterDirectory:
-    """The latest name of each shelter: a write lands only with a higher version."""
+    """The latest name of each shelter: a write lands only with a higher version.
+
+    Sharded by shelter id: the version-guarded update cannot be handed to SQLite as a plain
+    `_id` comparison, so FerretDB decodes every document of the collection for it, which at
+    1,000 shelters in one collection took about 0.4 s per shelter event (a CSV import and
+    the opening of 1,000 shelters kept the roster busy for minutes); a shard holds about 30.
+    """
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.collection: AsyncCollection[Document] = db["shelters"]
+        self.database = db
+        self.shelters = ShardedCollection(db, SHELTERS, SHELTER_SHARDS)
 
     async def record(self, shelter_id: str, version: int, name: str, deleted: bool) -> bool:
         try:
-            await self.collection.update_one(
+            await self.shelters.of(shelter_id).update_one(
                 {"_id": shelter_id, "version": {"$lt": version}},
                 {"$set": {"version": version, "name": name, "deleted": deleted}},
                 upsert=True,
@@ -552,11 +697,22 @@ class MongoShelterDirectory:
         return True
 
     async def names(self, shelter_ids: Iterable[str]) -> dict[str, str]:
-        ids = sorted(set(shelter_ids))
-        if not ids:
-            return {}
-        cursor = self.collection.find({"_id": {"$in": ids}})
-        return {doc["_id"]: doc["name"] async for doc in cursor}
+        found = await self.shelters.find_many(sorted(set(shelter_ids)), {"name": 1})
+        return {shelter_id: doc["name"] for shelter_id, doc in found.items()}
+
+    async def migrate(self) -> None:
+        """Move the shelters of the layout before (one `shelters` collection) into the shards,
+        then drop it. Idempotent: a shelter already moved is not written again (its version
+        is not newer), so a start-up that stopped between the copy and the drop copies
+        nothing twice. Safe to run here: it runs at start-up before the shelters consumer,
+        the only writer of the directory, starts (nothing is deployed yet, so no replica of
+        the older version is writing meanwhile)."""
+        if SHELTERS not in await self.database.list_collection_names():
+            return
+        async for doc in self.database[SHELTERS].find({}):
+            await self.record(doc["_id"], doc["version"], doc["name"], doc.get("deleted", False))
+        await self.database.drop_collection(SHELTERS)
+        log.info("shelter directory moved into its shards")
 
 
 class MongoRosterSettings:

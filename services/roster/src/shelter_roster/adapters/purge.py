@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shelter_roster.adapters.mongo import SHELTER_SHARDS, SHELTERS
 from shelter_runtime.audit import COLLECTION as AUDIT_OUTBOX
 from shelter_runtime.disaster import APPLIED_CLOSURES, MongoPersonalData
 from shelter_runtime.mongo import Document
@@ -20,7 +21,9 @@ from shelter_runtime.outbox import PENDING_COLLECTION
 #: Collections without personal data, kept when the disaster is closed; all others are emptied.
 KEPT_COLLECTIONS = frozenset(
     {
-        "shelters",  # shelter id, name, version: master data
+        # shelter id, name, version: master data (sharded; `shelters` the layout before)
+        SHELTERS,
+        *(f"{SHELTERS}_{n:03d}" for n in range(SHELTER_SHARDS)),
         "settings",  # disclosure settings (S10.7)
         AUDIT_OUTBOX,  # ids and counts only, by contract (AuditRecorded)
         PENDING_COLLECTION,  # outbox pointers, if any

@@ -108,7 +108,9 @@ async def apply_stay_events(
 
     The same rules as `apply_stay_event`, for many events with few round trips: the check-ins
     of each shelter and mode are numbered together (a replay gets its numbers again), then
-    everything is stored at once. The first check-in of a stay in the batch stands. Events
+    everything is stored at once: the numbers drawn are kept by `record_many` with the
+    check-ins' listing, written before the check-ins themselves. The first check-in of a stay
+    in the batch stands. Events
     that happened at or before `closed_at`, the latest disaster closure (S10.3), are dropped:
     their data was deleted and must not come back.
     """
@@ -134,7 +136,7 @@ async def apply_stay_events(
     numbered = [
         (check_in_facts(e), EntryNumbers(serials[e.stay_id], households[e.household_key]))
         for g, (serials, households) in zip(
-            groups.values(), await numbering.number_many(wanted), strict=True
+            groups.values(), await numbering.draw_many(wanted), strict=True
         )
         for e in g
     ]

@@ -32,7 +32,10 @@ class RosterEntries(Protocol):
         check_ins: Sequence[tuple[CheckInFacts, EntryNumbers]],
         check_outs: Sequence[CheckOutFacts],
     ) -> set[UUID]:
-        """Store a batch of check-ins and check-outs, each once; the stays that changed."""
+        """Store a batch of check-ins and check-outs, each once; the stays that changed.
+
+        The numbers of the check-ins are kept for `Numbering` too (what `draw_many` drew):
+        a later draw or `number_many` gives them again."""
 
     async def get(self, stay_id: UUID) -> Document | None:
         """The entry document without its history; None when unknown."""
@@ -62,6 +65,14 @@ class Numbering(Protocol):
         """For each request (one per shelter and mode), the serials of its stays and the
         numbers of its households: drawn in order on first sight, the same ones on every later
         call (what `serial` and `household_number` give one at a time)."""
+
+    async def draw_many(
+        self, wanted: Sequence[ToNumber]
+    ) -> list[tuple[dict[UUID, int], dict[str, int]]]:
+        """What `number_many` gives, but new numbers may be kept only once the check-ins are
+        recorded with them (`RosterEntries.record_many` of the same service keeps them): until
+        then a draw gives them again, so a batch that failed before it was recorded draws the
+        same numbers when it is redelivered."""
 
     async def serial(self, shelter_id: str, stay_id: UUID, training: bool) -> int:
         """The serial number (通番) of a stay: the shelter's next one (1, 2, 3, ...) on first

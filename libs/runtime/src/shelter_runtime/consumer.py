@@ -220,7 +220,14 @@ def subscribe_batch(
         return batch_spans(tracer, name, contexts)
 
     @_subscriber(
-        parts, name, batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms
+        parts,
+        name,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=batch_timeout_ms,
+        # aiokafka fetches 1 MiB per partition by default: ~1,500 events, whatever max_records
+        # says; a consumer that asks for larger batches gets the bytes to fill them.
+        max_partition_fetch_bytes=min(8 << 20, max(1 << 20, max_records * 512)),
     )
     async def consume(bodies: list[bytes], message: KafkaMessage) -> None:
         raw = message.raw_message

@@ -131,6 +131,9 @@ class FakeStatistics:
         current.update(version=profile.version, facts=profile_document(profile))
         return True
 
+    async def record_shelters(self, profiles: Mapping[str, ShelterProfile]) -> set[str]:
+        return {s for s, profile in profiles.items() if await self.record_shelter(s, profile)}
+
     async def refresh(self, shelter_ids: Sequence[str]) -> list[ShelterStatistics]:
         for shelter_id in shelter_ids:
             tallies = stay_tallies(

@@ -16,7 +16,7 @@ from shelter_contracts.events import (
     ShelterEventBase,
 )
 from shelter_contracts.topics import EVACUEE_CORRECTIONS, EVACUEE_STAYS, OCCUPANCY, SHELTERS
-from shelter_runtime.consumer import subscribe, subscribe_batch
+from shelter_runtime.consumer import subscribe_batch
 from shelter_runtime.wiring import build_app, connect
 from shelter_stats.adapters.kafka import KafkaOccupancySender
 from shelter_stats.adapters.mongo import MongoStatistics
@@ -28,7 +28,7 @@ from shelter_stats.service_layer.coalescing import Coalescer
 from shelter_stats.service_layer.feed import LiveFeed
 from shelter_stats.service_layer.handlers import (
     apply_correction_events,
-    apply_shelter_event,
+    apply_shelter_events,
     apply_stay_events,
 )
 from shelter_stats.service_layer.history import HistoryRecorder
@@ -56,7 +56,7 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
     settings = settings or Settings()
     parts = connect(settings, *span_processors)
     stats = MongoStatistics(parts.db)
-    parts.on_startup.append(stats.ensure_indexes)
+    parts.on_startup += [stats.migrate, stats.ensure_indexes]
 
     feed = LiveFeed()
     occupancy = OccupancyNotifier(
@@ -65,7 +65,7 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
         settings.crowding_thresholds,
         clock=time.monotonic,
     )
-    history = HistoryRecorder(stats)
+    history = HistoryRecorder(stats, flush_seconds=settings.history_flush_seconds)
     refresher = StatisticsRefresher(
         stats,
         [feed.publish, occupancy.offer, history.offer],
@@ -78,13 +78,13 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
     async def on_corrections(events: Sequence[EvacueeCorrected]) -> None:
         await apply_correction_events(events, stats, refresher)
 
-    async def on_shelter_event(event: ShelterEventBase) -> None:
-        await apply_shelter_event(event, stats, refresher)
+    async def on_shelter_events(events: Sequence[ShelterEventBase]) -> None:
+        await apply_shelter_events(events, stats, refresher)
 
     # In batches: one write per shelter for a batch (see adapters.mongo), one trace per event.
     subscribe_batch(parts, EVACUEE_STAYS, on_stay_events)
     subscribe_batch(parts, EVACUEE_CORRECTIONS, on_corrections)
-    subscribe(parts, SHELTERS, on_shelter_event)
+    subscribe_batch(parts, SHELTERS, on_shelter_events)
     parts.topics.append(OCCUPANCY)
     parts.background += [refresher.run, occupancy.run, history.run]
 

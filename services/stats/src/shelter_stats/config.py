@@ -23,7 +23,14 @@ class Settings(ServiceSettings):
     sse_keepalive_seconds: float = Field(
         default=15.0, gt=0, description="A comment is sent on an idle event stream this often"
     )
-    refresh_batch_size: int = Field(default=200, ge=1, description="Shelters recounted at once")
+    # Every flush writes one document per shelter that changed (about 2.5 ms each on FerretDB:
+    # 1,000 shelters every 5 s took half of the database's writes); a bucket is 5 minutes.
+    history_flush_seconds: float = Field(
+        default=30.0, gt=0, description="Occupancy history points are written this often"
+    )
+    # Each recount reads and writes every shard it touches once: at 1,000 shelters a batch of
+    # 1,000 costs a third of the time of five batches of 200 (measured on FerretDB).
+    refresh_batch_size: int = Field(default=1000, ge=1, description="Shelters recounted at once")
 
     @property
     def crowding_thresholds(self) -> CrowdingThresholds:

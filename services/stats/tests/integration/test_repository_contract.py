@@ -22,7 +22,11 @@ from shelter_contracts.personal import Sex
 from shelter_stats.domain.counting import AGE_BANDS, Counts
 from shelter_stats.domain.history import BUCKET_SECONDS, BUCKETS_KEPT, HistoryPoint
 from shelter_stats.domain.model import ShelterStatistics
-from shelter_stats.service_layer.handlers import apply_shelter_event, apply_stay_event
+from shelter_stats.service_layer.handlers import (
+    apply_shelter_event,
+    apply_shelter_events,
+    apply_stay_event,
+)
 from shelter_stats.service_layer.ports import Statistics
 
 CheckIn = Callable[..., EvacueeCheckedIn]
@@ -174,6 +178,25 @@ async def test_the_highest_version_of_the_facts_wins_whatever_the_arrival_order(
         True,
         True,
     )
+
+
+async def test_a_batch_of_facts_keeps_the_highest_version_per_shelter(
+    stats_store: Statistics, shelter_event: ShelterEvent, shelter_id: str
+) -> None:
+    other = f"{shelter_id}-b"
+    await facts(stats_store, shelter_event(other, capacity=70, version=5))
+    batch = [
+        shelter_event(shelter_id, capacity=150, version=3, kind=ShelterOpened, is_open=True),
+        shelter_event(shelter_id, capacity=10, version=2, minute=60),
+        shelter_event(other, capacity=9, version=4),  # older than the stored version 5
+        shelter_event(f"{shelter_id}-c", capacity=30, version=1),  # not stored yet
+    ]
+    applied = await apply_shelter_events(batch, stats_store, Touched())
+    assert applied == {shelter_id, f"{shelter_id}-c"}
+    assert await apply_shelter_events(batch, stats_store, Touched()) == set()  # a replay
+    capacities = [(await recount(stats_store, s)).capacity for s in (shelter_id, other)]
+    assert capacities == [150, 70]
+    assert (await recount(stats_store, shelter_id)).is_open is True
 
 
 async def test_open_closed_training_and_deleted_come_from_the_facts(

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from shelter_stats.config import Settings
+from shelter_stats.domain.history import BUCKET_SECONDS
 from shelter_stats.domain.model import CrowdingThresholds
 
 
@@ -33,3 +34,16 @@ def test_thresholds_out_of_order_are_refused_at_start(
 ) -> None:
     with pytest.raises(ValidationError):
         Settings(crowding_moderate=moderate, crowding_crowded=crowded, crowding_full=full)
+
+
+def test_history_is_written_several_times_per_bucket_and_configurable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A bucket keeps its latest counts: they must be written well before the bucket ends.
+    assert Settings().history_flush_seconds * 5 <= BUCKET_SECONDS
+    monkeypatch.setenv("HISTORY_FLUSH_SECONDS", "5")
+    monkeypatch.setenv("REFRESH_BATCH_SIZE", "200")
+
+    settings = Settings()
+
+    assert (settings.history_flush_seconds, settings.refresh_batch_size) == (5.0, 200)

@@ -28,6 +28,7 @@ from shelter_stats.domain.model import ShelterProfile, ShelterStatistics
 from shelter_stats.service_layer.handlers import (
     apply_correction_events,
     apply_shelter_event,
+    apply_shelter_events,
     apply_stay_event,
 )
 from shelter_stats.service_layer.ports import Statistics
@@ -124,6 +125,25 @@ async def test_the_highest_version_wins_not_the_latest_time(
     assert await apply_shelter_event(older, store, touched) is False
 
     assert (await store.statistics(SHELTER)).capacity == 10
+
+
+async def test_a_batch_of_shelter_events_keeps_each_shelters_highest_version(
+    shelter_event: ShelterEvent, new_fake_stats: Callable[[], Statistics]
+) -> None:
+    """S14 facts in a batch (an import and the opening of many shelters arrive together)."""
+    store, touched = new_fake_stats(), Touched()
+    other = "13101-0002"
+    await apply_shelter_event(shelter_event(other, capacity=7, version=5), store, touched)
+    batch = [
+        shelter_event(SHELTER, capacity=10, version=3, minute=0),
+        shelter_event(SHELTER, capacity=400, version=2, minute=30),  # older, later in the batch
+        shelter_event(other, capacity=99, version=4),  # older than what is stored
+    ]
+    applied = await apply_shelter_events(batch, store, touched)
+    assert applied == {SHELTER}
+    assert (await store.statistics(SHELTER)).capacity == 10
+    assert (await store.statistics(other)).capacity == 7
+    assert set(touched.shelters) == {SHELTER, other}
 
 
 # --- any order, duplicates and replays: properties ------------------------------------------

@@ -1,8 +1,10 @@
 """Records each shelter's counts into its occupancy history (a refresher listener).
 
 Recounts come far more often than buckets change, so the latest counts of each shelter are
-kept in memory and written every few seconds: one write per shelter and flush, whatever the
-rate of check-ins. Old buckets are dropped when a shelter starts a new bucket.
+kept in memory and written every few seconds (`history_flush_seconds`): one write per shelter
+and flush, whatever the rate of check-ins. A bucket (5 minutes) keeps its latest counts, so
+a crash loses at most the changes of one interval (and the recount at start offers every
+shelter again). Old buckets are dropped when a shelter starts a new bucket.
 """
 
 from __future__ import annotations

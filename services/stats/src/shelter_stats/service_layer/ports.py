@@ -52,6 +52,9 @@ class Statistics(Protocol):
     async def record_shelter(self, shelter_id: str, profile: ShelterProfile) -> bool:
         """Keep the facts of the highest version; False when an equal or higher one is stored."""
 
+    async def record_shelters(self, profiles: Mapping[str, ShelterProfile]) -> set[str]:
+        """`record_shelter` for many shelters at once; returns the ids whose facts were kept."""
+
     async def refresh(self, shelter_ids: Sequence[str]) -> list[ShelterStatistics]:
         """Recount these shelters from their stays, store the summaries and return them."""
 

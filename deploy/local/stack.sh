@@ -66,6 +66,11 @@ export ENVIRONMENT=${ENVIRONMENT:-development}
 SIGNIN_PER_MINUTE=${SIGNIN_PER_MINUTE:-30}
 [ "$name" != dev ] && SIGNIN_PER_MINUTE=${TEST_SIGNIN_PER_MINUTE:-600}
 export SIGNIN_PER_MINUTE SIGN_IN_LIMIT_PER_IP=$SIGNIN_PER_MINUTE
+# Test stacks write the occupancy history every 2 s (the browser tests read it right after a
+# check-in); dev and bench keep the service's default (30 s; a flush writes every shelter).
+case $name in
+  test | test-*) export HISTORY_FLUSH_SECONDS=${HISTORY_FLUSH_SECONDS:-2} ;;
+esac
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
 export MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/"
 export KAFKA_TOPIC_NAMESPACE=${KAFKA_TOPIC_NAMESPACE:-$name}

@@ -84,8 +84,13 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
 
     webhooks = MongoWebhookStore(parts.db)
     guard = UrlGuard(settings.webhook_allowed_networks)
+    # No kept-alive connections: deliveries go to checked addresses (url_guard.pin) and a pooled
+    # TLS connection is keyed by that address, so two webhook hosts on one address would share
+    # a connection whose certificate was verified for the other name.
     webhook_http = httpx.AsyncClient(
-        timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        timeout=settings.webhook_timeout_seconds,
+        follow_redirects=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
     dispatcher = WebhookDispatcher(
         webhooks,

@@ -126,18 +126,7 @@ class MongoShelters:
         with their shelter: their pointers name the shelter's id, which the relay now finds
         in its shard (and the relay's first round scans the shards for entries without one).
         """
-        db = self.collection.database
-        if SHELTERS_COLLECTION not in await db.list_collection_names():
-            return
-        batch: list[Document] = []
-        async for doc in self._legacy.find({}):
-            batch.append(doc)
-            if len(batch) == 500:
-                await self.collection.insert_many_once(batch)
-                batch = []
-        if batch:
-            await self.collection.insert_many_once(batch)
-        await self._legacy.drop()
+        await _move_into_shards(self._legacy, self.collection)
 
     async def get(self, shelter_id: str) -> Shelter | None:
         doc = await self.collection.find_one(shelter_id, {OUTBOX_FIELD: 0})
@@ -215,6 +204,22 @@ class MongoShelters:
         # Sorted here: the shards hold a few thousand small documents between them at most.
         docs = sorted(await self._read_all({"deleted": {"$ne": True}}), key=lambda d: d["_id"])
         return [_shelter(doc) for doc in docs[offset : offset + limit]], len(docs)
+
+
+async def _move_into_shards(legacy: AsyncCollection[Document], shards: ShardedCollection) -> None:
+    """Copy an old single collection into its shards, ids as strings (an id already there is
+    skipped, so a second run or a second instance is harmless), 500 a round trip, then drop it."""
+    if legacy.name not in await legacy.database.list_collection_names():
+        return
+    batch: list[Document] = []
+    async for doc in legacy.find({}):
+        batch.append({**doc, "_id": str(doc["_id"])})
+        if len(batch) == 500:
+            await shards.insert_many_once(batch)
+            batch = []
+    if batch:
+        await shards.insert_many_once(batch)
+    await legacy.drop()
 
 
 def _shelter_fields(shelter: Shelter) -> Document:
@@ -307,18 +312,7 @@ class MongoStays:
         instances starting together both succeed, and the old collection is dropped last.
         Pending events keep their pointers and reach Kafka from the shards.
         """
-        db = self.collection.database
-        if STAYS_COLLECTION not in await db.list_collection_names():
-            return
-        batch: list[Document] = []
-        async for doc in self._legacy.find({}):
-            batch.append({**doc, "_id": str(doc["_id"])})
-            if len(batch) == 500:
-                await self.collection.insert_many_once(batch)
-                batch = []
-        if batch:
-            await self.collection.insert_many_once(batch)
-        await self._legacy.drop()
+        await _move_into_shards(self._legacy, self.collection)
 
     async def get(self, stay_id: UUID) -> Stay | None:
         # A scan of the stay's shard until the stay (see above).

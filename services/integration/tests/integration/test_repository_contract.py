@@ -5,6 +5,7 @@ The unit tests use the fakes; passing the same assertions against FerretDB is wh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,3 +104,30 @@ async def test_webhooks_and_their_deliveries(stores: tuple[Any, Any]) -> None:
     assert [d.delivery_id for d in listed] == ["d2", "d1"]
     assert await store.delete_webhook(hook.webhook_id)
     assert not await store.delete_webhook(hook.webhook_id)
+
+
+async def test_facts_and_counts_arriving_together_are_both_kept(stores: tuple[Any, Any]) -> None:
+    """The two consumers (shelter events, occupancy) write one shelter at the same moment.
+
+    FerretDB v1 reads and rewrites the whole document outside a transaction, so without the
+    per-document write lock one of two such writes was lost: the CI run where an opened
+    shelter stayed "closed" on the broker.
+    """
+    shelters, _ = stores
+    ids = [f"s{n}" for n in range(40)]
+    for shelter_id in ids:
+        await shelters.record_facts(shelter_id, Facts(version=1, name="x", capacity=4))
+    opened = Facts(version=2, name="x", capacity=4, is_open=True, opened_at=T0)
+    counted = Occupancy(T0, present=1, age_bands={"70": 1}, capacity=4)
+    await asyncio.gather(
+        *(
+            write
+            for shelter_id in ids
+            for write in (
+                shelters.record_facts(shelter_id, opened),
+                shelters.record_occupancy(shelter_id, counted),
+            )
+        )
+    )
+    states = await shelters.states(ids)
+    assert [(s.facts.version, s.occupancy) for s in states] == [(2, counted)] * len(ids)

@@ -3,8 +3,9 @@
 `shelters`: `_id` the shelter id, `version` and `facts` (the facts of the highest version
 seen), `counted_at` and `occupancy` (the latest counts). Every read and write is by `_id` on a
 collection of one small document per shelter, so FerretDB's lack of indexes costs little.
-A conditional write is not atomic on FerretDB, but the events of one shelter come from one
-partition, handled one at a time, so two writes of one shelter never race.
+The facts and the counts of one shelter come from two topics whose consumers run side by
+side, so every write of a shelter holds its write lock (`shelter_runtime.mongo.writing`):
+FerretDB would otherwise keep only one of two writes made at the same moment.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shelter_contracts.events import CrowdingLevel, ShelterType
 from shelter_integration.domain.model import Facts, Occupancy, ShelterState
-from shelter_runtime.mongo import Document
+from shelter_runtime.mongo import Document, writing
 
 PUBLISHED: Document = {"facts": {"$exists": True}, "facts.deleted": {"$ne": True}}
 
@@ -98,12 +99,13 @@ class MongoShelters:
         self.shelters: AsyncCollection[Document] = db["shelters"]
 
     async def _update_if(self, condition: Document, update: Document) -> bool:
-        try:
-            await self.shelters.update_one(condition, update, upsert=True)
-        except DuplicateKeyError:  # the document exists and the condition is false
-            result = await self.shelters.update_one(condition, update)
-            return result.matched_count > 0
-        return True
+        async with writing(self.shelters, condition["_id"]):
+            try:
+                await self.shelters.update_one(condition, update, upsert=True)
+            except DuplicateKeyError:  # the document exists and the condition is false
+                result = await self.shelters.update_one(condition, update)
+                return result.matched_count > 0
+            return True
 
     async def record_facts(self, shelter_id: str, facts: Facts) -> bool:
         return await self._update_if(

@@ -43,14 +43,15 @@ def bootstrap(settings: Settings | None = None, *span_processors: SpanProcessor)
     """The roster app; the consumers start in its lifespan."""
     settings = settings or Settings()
     parts = connect(settings, *span_processors)
-    entries = MongoRosterEntries(parts.db)
+    # Held by whatever writes personal data: stay batches, corrections, the disaster purge.
+    stay_writes = asyncio.Lock()
+    entries = MongoRosterEntries(parts.db, personal_writes=stay_writes)
     numbering = MongoNumbering(parts.db)
     shelters = MongoShelterDirectory(parts.db)
     parts.on_startup.append(entries.ensure_indexes)
     parts.on_startup.append(numbering.migrate)  # before the consumers start
     parts.on_startup.append(shelters.migrate)
     closures = MongoClosureLog(parts.db)
-    stay_writes = asyncio.Lock()
 
     async def on_stay_events(events: Sequence[EvacueeCheckedIn | EvacueeCheckedOut]) -> None:
         # Stays from before a closure arrive late only if in flight at it: never recreate them.

@@ -9,6 +9,8 @@ closure that arrive after it do not bring entries back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
 import zipfile
@@ -22,12 +24,26 @@ from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from shelter_contracts.events import DisasterClosed, DisasterExported, PersonalDataDeleted
+from shelter_contracts.events import (
+    DisasterClosed,
+    DisasterExported,
+    EvacueeCheckedIn,
+    PersonalDataDeleted,
+)
 from shelter_contracts.topics import DISASTER, EVACUEE_STAYS, SHELTERS
-from shelter_roster.adapters.mongo import MongoShelterDirectory
+from shelter_roster.adapters.mongo import MongoRosterEntries, MongoShelterDirectory
+from shelter_roster.adapters.purge import personal_data
+from shelter_roster.domain.model import EntryNumbers
+from shelter_roster.service_layer.handlers import (
+    CorrectEntry,
+    UnknownEntryError,
+    check_in_facts,
+    correct_entry,
+)
+from shelter_runtime.disaster import Purged
 from shelter_runtime.mongo import Document
 from shelter_testing import Stack, eventually
-from shelter_testing.events import check_in_event, check_out_event, personal
+from shelter_testing.events import T0, check_in_event, check_out_event, personal
 from shelter_text import fold_name
 
 from ..conftest import make_shelter_event
@@ -164,3 +180,41 @@ async def test_the_file_first_then_every_entry_deleted_and_reported(
     assert await documents_naming(db, NAME) == {}
     assert await documents_naming(db, fold_name(NAME)) == {}
     assert any(c.startswith("shelter_entries") for c in first.collections)  # names, numbers
+
+
+async def test_a_correction_made_while_the_purge_runs_never_brings_personal_data_back(
+    mongo_client: AsyncMongoClient[Document], database_name: str
+) -> None:
+    """Corrections take the purge's lock: one that read its entry before the deletion used to
+    write its name keys and history after it, once the purge had counted 0 left (S10.3)."""
+    db = mongo_client[database_name]
+    personal_writes = asyncio.Lock()
+    entries = MongoRosterEntries(db, personal_writes=personal_writes)
+    data = personal_data(db)
+    stays = [check_in_event(A, minute=n, who=personal(NAME, f"花子{n}")) for n in range(20)]
+    for n, event in enumerate(stays):
+        await entries.record_many(
+            [(check_in_facts(event), EntryNumbers(serial=n + 1, household_number=n + 1))], []
+        )
+
+    async def correct(event: EvacueeCheckedIn) -> None:
+        command = CorrectEntry(
+            stay_id=event.stay_id,
+            at=T0,
+            actor="staff-1",
+            personal={"family_name": "訂正後", "given_name": "花子"},
+        )
+        with contextlib.suppress(UnknownEntryError):  # deleted before it got its turn
+            await correct_entry(command, entries)
+
+    async def purge() -> Purged:
+        async with personal_writes:
+            return await data.purge()
+
+    corrections = [asyncio.create_task(correct(e)) for e in stays]
+    purged = await purge()
+    await asyncio.gather(*corrections)
+    assert purged.remaining == 0
+    assert await documents_naming(db, NAME) == {}
+    assert await documents_naming(db, "訂正後") == {}
+    assert await documents_naming(db, fold_name("訂正後")) == {}

@@ -273,7 +273,13 @@ def _merge(updates: Iterable[Document]) -> Document:
 class MongoRosterEntries:
     """Check-in and check-out facts are each written once, in either order (see above)."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Document], personal_writes: asyncio.Lock | None = None
+    ) -> None:
+        """`personal_writes`: held by each correction here, and by the stay consumer and the
+        disaster purge around theirs (bootstrap): a correction that read an entry before the
+        purge must not write it back after the deletion was counted (S10.3)."""
+        self.personal_writes = personal_writes or asyncio.Lock()
         self.check_ins = ShardedCollection(db, "check_ins")
         self.check_outs = ShardedCollection(db, "check_outs")
         self.corrections = ShardedCollection(db, "corrections")
@@ -501,6 +507,12 @@ class MongoRosterEntries:
         return results[:limit]
 
     async def correct(self, stay_id: UUID, revision: int, fields: Document, edit: Document) -> bool:
+        async with self.personal_writes:
+            return await self._correct(stay_id, revision, fields, edit)
+
+    async def _correct(
+        self, stay_id: UUID, revision: int, fields: Document, edit: Document
+    ) -> bool:
         doc = await self.get(stay_id)
         # Entries stored before corrections existed have no revision yet: that is revision 0.
         if doc is None or "checked_in_at" not in doc or doc.get("revision", 0) != revision:

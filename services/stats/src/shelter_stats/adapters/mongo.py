@@ -20,10 +20,15 @@ per shard, and a recount of many shelters one read of their stay sets and summar
 shard and one bulk write per shard. The list and the totals read every shard of `shelters`
 and sort in memory (a few thousand small documents).
 
-Writes go one at a time (`_writing`): SQLite takes one writer at a time anyway, and writers
-side by side (the consumers, the recount, the history) only wait for its lock. Seen once at
-1,000 shelters on a busy machine with writers side by side: a write failed with SQLITE_BUSY,
-and from then on FerretDB answered no request on this database. Reads still go side by side.
+Writes go one at a time (`_writing`), and this lock carries the correctness of the shared
+documents, not only their speed: a shelter's stay set is written by the stays and the
+corrections consumers, its summary by the shelters consumer (facts) and the recount (counts),
+all side by side, and FerretDB v1 applies an update as a read and a whole-document write
+outside a transaction, so two updates of one document at once keep only one of them (see
+`shelter_runtime.mongo.writing`). SQLite takes one writer at a time anyway, so the lock costs
+little. Seen once at 1,000 shelters on a busy machine with writers side by side: a write
+failed with SQLITE_BUSY, and from then on FerretDB answered no request on this database.
+Reads still go side by side.
 """
 
 from __future__ import annotations

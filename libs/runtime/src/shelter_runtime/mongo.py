@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import weakref
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -14,6 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shelter_runtime.locks import KeyedLocks
 from shelter_runtime.settings import ServiceSettings
 
 Document = dict[str, Any]
@@ -46,10 +46,8 @@ async def ping(client: AsyncMongoClient[Document], timeout_seconds: float = 2.0)
     return True
 
 
-#: The lock of each document being written by this process, while anyone holds or awaits it.
-_WRITE_LOCKS: weakref.WeakValueDictionary[tuple[str, Any], asyncio.Lock] = (
-    weakref.WeakValueDictionary()
-)
+#: The write locks of the documents this process is writing (see `writing`).
+_WRITE_LOCKS = KeyedLocks()
 
 
 @asynccontextmanager
@@ -63,16 +61,9 @@ async def writing(collection: AsyncCollection[Document], *doc_ids: Any) -> Async
     applies each update atomically. Every update of a document that more than one task of a
     process may write at once (two consumers, a request and the outbox relay) therefore goes
     through this lock: it closes the gap on FerretDB, where a stack runs one replica of each
-    service, and costs an uncontended lock on MongoDB. Locks are taken in one order, so
-    holders of several never wait on each other in a circle.
+    service, and costs an uncontended lock on MongoDB.
     """
-    keys = sorted({(collection.full_name, doc_id) for doc_id in doc_ids}, key=str)
-    async with AsyncExitStack() as held:
-        for key in keys:
-            lock = _WRITE_LOCKS.get(key)
-            if lock is None:
-                lock = _WRITE_LOCKS[key] = asyncio.Lock()
-            await held.enter_async_context(lock)
+    async with _WRITE_LOCKS.hold(*((collection.full_name, doc_id) for doc_id in doc_ids)):
         yield
 
 

@@ -213,3 +213,45 @@ async def test_a_status_read_before_a_newer_one_is_never_queued_after_it(
         if d.event is WebhookEvent.SHELTER_STATUS
     )
     assert [status for _, status in statuses] == ["closed", "open"]
+
+
+async def test_a_redelivery_during_a_try_is_not_undone_by_the_try(
+    webhook_store: WebhookStore, shelters: Shelters, clock: Clock
+) -> None:
+    """The try in flight records its outcome first; the redelivery then stands."""
+    answer = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await answer.wait()
+        return httpx.Response(503)
+
+    await webhook_store.add_webhook(
+        Webhook(
+            "c" * 32,
+            "https://x.example/",
+            frozenset({WebhookEvent.SHELTER_STATUS}),
+            SECRET,
+            T0,
+            "admin",
+        )
+    )
+    await shelters.record_facts("13101-0003", Facts(version=1, name="x", capacity=1))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+        dispatcher = WebhookDispatcher(
+            webhook_store, shelters, http, policy=RetryPolicy(max_attempts=1), now=clock
+        )
+        await dispatcher.shelter_changed("13101-0003")
+        trying = asyncio.create_task(dispatcher.send_due())
+        await asyncio.sleep(0.01)  # the tries are waiting for their answers
+        (pending,) = await webhook_store.deliveries(
+            webhook_id="c" * 32, status=DeliveryStatus.PENDING, limit=10
+        )
+        redelivering = asyncio.create_task(dispatcher.redeliver(pending.delivery_id))
+        await asyncio.sleep(0.01)
+        answer.set()
+        (tried,) = await trying
+        again = await redelivering
+    assert tried.status is DeliveryStatus.DEAD  # its only try failed
+    assert again is not None and again.status is DeliveryStatus.PENDING
+    stored = await webhook_store.delivery(pending.delivery_id)
+    assert stored is not None and stored.status is DeliveryStatus.PENDING

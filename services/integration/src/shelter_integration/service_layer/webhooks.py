@@ -28,10 +28,9 @@ from shelter_integration.domain.webhooks import (
 )
 from shelter_integration.service_layer.ports import Shelters
 from shelter_integration.service_layer.url_guard import PinnedUrl, UnsafeUrlError, UrlGuard
+from shelter_runtime.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
-
-LOCK_STRIPES = 64
 
 
 class WebhookStore(Protocol):
@@ -102,7 +101,8 @@ class WebhookDispatcher:
         self._batch = batch
         self._wake = asyncio.Event()
         self._last_status: dict[str, str] = {}
-        self._locks = tuple(asyncio.Lock() for _ in range(LOCK_STRIPES))
+        self._queueing = KeyedLocks()  # by shelter id
+        self._sending = KeyedLocks()  # by delivery id
 
     async def shelter_changed(self, shelter_id: str) -> int:
         """Queue deliveries of the shelter's state; returns how many were queued.
@@ -111,7 +111,7 @@ class WebhookDispatcher:
         topics at once, and without this the call that read the older state could queue its
         status after the newer one (a receiver would see the shelter close again).
         """
-        async with self._locks[hash(shelter_id) % LOCK_STRIPES]:
+        async with self._queueing.hold(shelter_id):
             return await self._queue(shelter_id)
 
     async def _queue(self, shelter_id: str) -> int:
@@ -147,16 +147,23 @@ class WebhookDispatcher:
         return queued
 
     async def redeliver(self, delivery_id: str) -> Delivery | None:
-        delivery = await self._store.delivery(delivery_id)
-        if delivery is None:
-            return None
-        again = delivery.redelivered(self._now())
-        await self._store.save_delivery(again)
+        """Back in the queue by hand; a try in flight finishes first, so its outcome is
+        not written over the redelivery (the delivery would stay dead)."""
+        async with self._sending.hold(delivery_id):
+            delivery = await self._store.delivery(delivery_id)
+            if delivery is None:
+                return None
+            again = delivery.redelivered(self._now())
+            await self._store.save_delivery(again)
         self._wake.set()
         return again
 
     async def attempt(self, delivery: Delivery, webhook: Webhook | None) -> Delivery:
         """One try: POST the signed body; the outcome is recorded on the delivery."""
+        async with self._sending.hold(delivery.delivery_id):
+            return await self._attempt(delivery, webhook)
+
+    async def _attempt(self, delivery: Delivery, webhook: Webhook | None) -> Delivery:
         now = self._now()
         if webhook is None:  # the endpoint was removed meanwhile
             done = delivery.failed(None, "webhook removed", now, RetryPolicy(max_attempts=0))

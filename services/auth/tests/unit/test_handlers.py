@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from uuid import uuid4
 
 import jwt
@@ -20,6 +22,7 @@ from shelter_auth.domain.commands import (
     IssueClientToken,
     IssueKioskToken,
     Refresh,
+    ResetPassword,
     RevokeKioskToken,
     SignIn,
     SignOut,
@@ -364,3 +367,72 @@ async def test_audit_events_of_other_services_are_kept_once_each(
     evacuee = evacuee.model_copy(update={"actor_kind": "evacuee"})
     assert await handlers.store_audit_event(evacuee, seeded) is True
     assert fakes.audit.records[-1].actor_kind is None
+
+
+def _live_sessions(fakes: Fakes, user_id: str) -> list[str]:
+    return [
+        s.session_id
+        for s in fakes.sessions.by_id.values()
+        if s.user_id == user_id and s.revoked_at is None
+    ]
+
+
+class _MeanwhileHasher:
+    """Checks passwords like the real hasher; runs `meanwhile` during the check (an
+    administrator acting while Argon2 works)."""
+
+    def __init__(self, hasher: Argon2Hasher, meanwhile: Callable[[], Awaitable[object]]) -> None:
+        self._hasher = hasher
+        self._meanwhile = meanwhile
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        matched = await self._hasher.verify(password_hash, password)
+        await self._meanwhile()
+        return matched
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._hasher, name)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [AccountChanges(locked=True), AccountChanges(expires_at=datetime(2020, 1, 1, tzinfo=UTC))],
+)
+async def test_an_account_locked_while_its_password_is_checked_gets_no_session(
+    seeded: handlers.Dependencies, fakes: Fakes, changes: AccountChanges
+) -> None:
+    async def lock() -> None:
+        await handlers.edit_account(EditAccount("staff1", changes), ADMIN, seeded)
+
+    deps = replace(seeded, hasher=_MeanwhileHasher(cast(Argon2Hasher, seeded.hasher), lock))
+    with pytest.raises(model.DomainError):
+        await handlers.sign_in(SignIn("staff1", STAFF_PASSWORD), SYSTEM, deps)
+    assert _live_sessions(fakes, "staff1") == []
+    assert dict(fakes.audit.records[-1].details)["reason"] == "account-changed"
+
+
+async def test_a_password_reset_while_the_old_one_is_checked_gets_no_session(
+    seeded: handlers.Dependencies, fakes: Fakes
+) -> None:
+    async def reset() -> None:
+        await handlers.reset_password(
+            ResetPassword("staff1", "Another-pass-phrase-9"), ADMIN, seeded
+        )
+
+    deps = replace(seeded, hasher=_MeanwhileHasher(cast(Argon2Hasher, seeded.hasher), reset))
+    with pytest.raises(model.InvalidCredentialsError):
+        await handlers.sign_in(SignIn("staff1", STAFF_PASSWORD), SYSTEM, deps)
+    assert _live_sessions(fakes, "staff1") == []
+
+
+async def test_a_role_changed_while_signing_in_is_the_role_in_the_token(
+    seeded: handlers.Dependencies,
+) -> None:
+    async def demote() -> None:
+        changes = AccountChanges(role=Role.HQ_VIEWER, shelters=())
+        await handlers.edit_account(EditAccount("staff1", changes), ADMIN, seeded)
+
+    deps = replace(seeded, hasher=_MeanwhileHasher(cast(Argon2Hasher, seeded.hasher), demote))
+    issued = await handlers.sign_in(SignIn("staff1", STAFF_PASSWORD), SYSTEM, deps)
+    principal = await _verifier(seeded).verify(issued.access_token)
+    assert principal.role is not None and principal.role.value == Role.HQ_VIEWER.value

@@ -4,6 +4,22 @@ FerretDB v1 has no transactions and no TTL indexes: every change is one document
 (optimistic versions for accounts; refresh-token rotation is guarded by inserting a claim
 with a unique `_id`, the one write FerretDB checks atomically), and expired
 revocations and rate-limit windows are purged by `purge_expired` from a background task.
+
+Every update goes through this process's write lock of its document
+(`shelter_runtime.mongo.writing`). FerretDB v1 applies an update (`update_one`,
+`update_many`, `find_one_and_update`, `replace_one`) by reading the whole document, applying
+the operators and writing the whole document back, with no transaction around them, and an
+update's filter is not evaluated atomically with its write: of two updates of one document
+at the same moment only the later write survives, even when they set different fields
+(measured on the test stack: 195 of 200 such pairs lost one). Here that meant an emergency
+lock (S10.5) overwritten by a failed sign-in's counter, a password reset reverted to the old
+hash, a revoked session (S10.1: a replayed refresh token) brought back by a rotation, a
+revoked kiosk token or client (S10.7) by its last-use stamp, undercounted rate limits. Under
+the lock the version and `revoked_at` filters are compare-and-set again, and an upsert's
+first insert that loses to another (a duplicate `_id`) is applied again as a plain update.
+A FerretDB stack runs one replica of each service, so the process lock is enough there;
+MongoDB applies each update atomically anyway (the lock then costs an uncontended acquire).
+Locks are held around the database commands only, never across Argon2 hashing or HTTP.
 """
 
 from __future__ import annotations
@@ -32,7 +48,10 @@ from shelter_auth.domain.model import (
     Role,
     Session,
 )
-from shelter_runtime.mongo import Document
+from shelter_runtime.mongo import Document, writing
+
+#: Expired revocations deleted (and locked) together by one command.
+PURGE_BATCH = 100
 
 
 def _without_id(doc: Document) -> Document:
@@ -54,15 +73,18 @@ class MongoAccounts:
             raise AccountExistsError(account.user_id) from exc
 
     async def update(self, account: Account) -> None:
-        result = await self.collection.update_one(
-            {"_id": account.user_id, "version": account.version - 1},
-            {"$set": _account_fields(account)},
-        )
+        """Compare-and-set on the version: atomic on FerretDB under the write lock (above)."""
+        async with writing(self.collection, account.user_id):
+            result = await self.collection.update_one(
+                {"_id": account.user_id, "version": account.version - 1},
+                {"$set": _account_fields(account)},
+            )
         if result.matched_count != 1:
             raise ConcurrentUpdateError(account.user_id)
 
     async def delete(self, user_id: str) -> bool:
-        return (await self.collection.delete_one({"_id": user_id})).deleted_count == 1
+        async with writing(self.collection, user_id):
+            return (await self.collection.delete_one({"_id": user_id})).deleted_count == 1
 
     async def list(self) -> list[Account]:
         return [_account(d) async for d in self.collection.find({}).sort("_id", 1)]
@@ -116,10 +138,18 @@ class MongoPolicies:
     async def set(self, policy: PasswordPolicy) -> None:
         fields = asdict(policy)
         fields["required_classes"] = sorted(c.value for c in policy.required_classes)
-        await self.collection.replace_one({"_id": self._ID}, fields, upsert=True)
+        async with writing(self.collection, self._ID):
+            try:
+                await self.collection.replace_one({"_id": self._ID}, fields, upsert=True)
+            except DuplicateKeyError:
+                # Another replica's first save inserted it meanwhile: replace that one.
+                await self.collection.replace_one({"_id": self._ID}, fields)
 
 
 class MongoSessions:
+    """Sessions are written under the lock of their session id; `revoke_all` takes the lock
+    of every session it revokes, so no rotation writes a revoked session back (S10.1)."""
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.collection: AsyncCollection[Document] = db["sessions"]
         #: One document per refresh token ever used (`<session>:<token hash>:used`): the guard.
@@ -150,10 +180,11 @@ class MongoSessions:
             )
         except DuplicateKeyError:
             return False
-        result = await self.collection.update_one(
-            {"_id": session_id, "revoked_at": None},
-            {"$set": {"token_hash": new_hash, "last_used_at": at}},
-        )
+        async with writing(self.collection, session_id):
+            result = await self.collection.update_one(
+                {"_id": session_id, "revoked_at": None},
+                {"$set": {"token_hash": new_hash, "last_used_at": at}},
+            )
         return result.modified_count == 1
 
     async def purge_claims(self, before: datetime) -> None:
@@ -161,9 +192,10 @@ class MongoSessions:
         await self.claims.delete_many({"at": {"$lt": before}})
 
     async def revoke(self, session_id: str, at: datetime) -> bool:
-        result = await self.collection.update_one(
-            {"_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": at}}
-        )
+        async with writing(self.collection, session_id):
+            result = await self.collection.update_one(
+                {"_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": at}}
+            )
         return result.modified_count == 1
 
     async def revoke_all(self, user_id: str, at: datetime) -> list[str]:
@@ -174,9 +206,10 @@ class MongoSessions:
             )
         ]
         if live:
-            await self.collection.update_many(
-                {"_id": {"$in": live}, "revoked_at": None}, {"$set": {"revoked_at": at}}
-            )
+            async with writing(self.collection, *live):
+                await self.collection.update_many(
+                    {"_id": {"$in": live}, "revoked_at": None}, {"$set": {"revoked_at": at}}
+                )
         return live
 
 
@@ -197,12 +230,14 @@ class MongoKioskTokens:
         return [KioskToken(token_id=d["_id"], **_without_id(d)) async for d in cursor]
 
     async def touch(self, token_id: str, at: datetime) -> None:
-        await self.collection.update_one({"_id": token_id}, {"$set": {"last_used_at": at}})
+        async with writing(self.collection, token_id):
+            await self.collection.update_one({"_id": token_id}, {"$set": {"last_used_at": at}})
 
     async def revoke(self, token_id: str, at: datetime) -> bool:
-        result = await self.collection.update_one(
-            {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": at}}
-        )
+        async with writing(self.collection, token_id):
+            result = await self.collection.update_one(
+                {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": at}}
+            )
         return result.modified_count == 1
 
 
@@ -223,12 +258,14 @@ class MongoClients:
         return [_client(d) async for d in self.collection.find({}).sort("created_at", 1)]
 
     async def touch(self, client_id: str, at: datetime) -> None:
-        await self.collection.update_one({"_id": client_id}, {"$set": {"last_used_at": at}})
+        async with writing(self.collection, client_id):
+            await self.collection.update_one({"_id": client_id}, {"$set": {"last_used_at": at}})
 
     async def revoke(self, client_id: str, at: datetime) -> bool:
-        result = await self.collection.update_one(
-            {"_id": client_id, "revoked_at": None}, {"$set": {"revoked_at": at}}
-        )
+        async with writing(self.collection, client_id):
+            result = await self.collection.update_one(
+                {"_id": client_id, "revoked_at": None}, {"$set": {"revoked_at": at}}
+            )
         return result.modified_count == 1
 
 
@@ -244,21 +281,31 @@ class MongoRevocations:
 
     async def add(self, ids: Iterable[str], until: datetime) -> None:
         for revoked_id in ids:
-            try:
-                await self.collection.update_one(
-                    {"_id": revoked_id}, {"$max": {"until": until}}, upsert=True
-                )
-            except DuplicateKeyError:
-                # Two revocations of one id at once (a replayed refresh token): both upserts
-                # tried the insert; the document exists now, so the plain update applies.
-                await self.collection.update_one({"_id": revoked_id}, {"$max": {"until": until}})
+            async with writing(self.collection, revoked_id):
+                try:
+                    await self.collection.update_one(
+                        {"_id": revoked_id}, {"$max": {"until": until}}, upsert=True
+                    )
+                except DuplicateKeyError:
+                    # Two revocations of one id at once (another replica): both upserts tried
+                    # the insert; the document exists now, so the plain update applies.
+                    await self.collection.update_one(
+                        {"_id": revoked_id}, {"$max": {"until": until}}
+                    )
 
     async def current(self, now: datetime) -> list[str]:
         cursor = self.collection.find({"until": {"$gt": now}}, {"_id": 1}).sort("_id", 1)
         return [d["_id"] async for d in cursor]
 
     async def purge_expired(self, now: datetime) -> None:
-        await self.collection.delete_many({"until": {"$lte": now}})
+        """Delete the expired, each under its write lock: a revocation extended meanwhile
+        (`add`) is not deleted by a filter read before the extension."""
+        expired = {"until": {"$lte": now}}
+        ids = [d["_id"] async for d in self.collection.find(expired, {"_id": 1})]
+        for start in range(0, len(ids), PURGE_BATCH):
+            batch = ids[start : start + PURGE_BATCH]
+            async with writing(self.collection, *batch):
+                await self.collection.delete_many({"_id": {"$in": batch}, **expired})
 
 
 class MongoAuditLog:
@@ -315,15 +362,27 @@ class MongoRateLimiter:
         epoch = int(now.timestamp())
         window_start = epoch - epoch % window_seconds
         window_end = window_start + window_seconds
-        doc: Any = await self.collection.find_one_and_update(
-            {"_id": f"{key}|{window_start}"},
-            {
-                "$inc": {"count": 1},
-                "$setOnInsert": {"expires_at": now + timedelta(seconds=window_end - epoch)},
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        window_id = f"{key}|{window_start}"
+        doc: Any
+        # Parallel hits of one window take turns (no increment lost, S10.1); a first hit that
+        # loses the insert to another replica's counts as a plain increment.
+        async with writing(self.collection, window_id):
+            try:
+                doc = await self.collection.find_one_and_update(
+                    {"_id": window_id},
+                    {
+                        "$inc": {"count": 1},
+                        "$setOnInsert": {"expires_at": now + timedelta(seconds=window_end - epoch)},
+                    },
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                doc = await self.collection.find_one_and_update(
+                    {"_id": window_id},
+                    {"$inc": {"count": 1}},
+                    return_document=ReturnDocument.AFTER,
+                )
         if doc["count"] <= limit:
             return None
         return max(window_end - epoch, 1)

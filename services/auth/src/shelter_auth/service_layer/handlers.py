@@ -12,7 +12,7 @@ import hmac
 import logging
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -195,6 +195,40 @@ async def _account(deps: Dependencies, user_id: str) -> model.Account:
     return account
 
 
+#: Tries of one account change against concurrent writers of the account (failed sign-ins,
+#: another administrator). A try is lost only when another writer's change was stored since
+#: the account was read, so this many cover as many parallel writers as the per-user sign-in
+#: limit lets through at once.
+ACCOUNT_WRITE_TRIES = 10
+
+
+async def _store_change(
+    deps: Dependencies,
+    account: model.Account,
+    change: Callable[[model.Account], Awaitable[model.Account]],
+) -> tuple[model.Account, model.Account]:
+    """Store `change(account)`; when another write stored a newer version first, apply the
+    change again to the account as it is now. Returns the account before and after the change.
+
+    The repository's version check is a compare-and-set (on FerretDB under the adapter's
+    write lock), so a concurrent write is never overwritten: an emergency lock (S10.5) and a
+    failed sign-in's counter (S10.1) both take effect. ConcurrentUpdateError after
+    ACCOUNT_WRITE_TRIES lost tries.
+    """
+    tries = 1
+    while True:
+        after = await change(account)
+        try:
+            await deps.accounts.update(after)
+        except model.ConcurrentUpdateError:
+            if tries == ACCOUNT_WRITE_TRIES:
+                raise
+            tries += 1
+            account = await _account(deps, account.user_id)
+            continue
+        return account, after
+
+
 async def _check_password(deps: Dependencies, password: str) -> model.PasswordPolicy:
     policy = await deps.policies.get()
     violations = policy.violations(password)
@@ -256,12 +290,19 @@ async def create_account(cmd: CreateAccount, actor: Actor, deps: Dependencies) -
 
 
 async def edit_account(cmd: EditAccount, actor: Actor, deps: Dependencies) -> model.Account:
-    """Change an account's name, role, shelters, expiry or emergency lock."""
-    before = await _account(deps, cmd.user_id)
-    after = before.edited(cmd.changes)
-    if not after.active_administrator:
-        await _keeps_an_administrator(deps, before)
-    await deps.accounts.update(after)
+    """Change an account's name, role, shelters, expiry or emergency lock (S10.5).
+
+    The changes are applied to the account as stored: a failed sign-in written meanwhile
+    neither undoes an emergency lock nor makes it fail.
+    """
+
+    async def edit(before: model.Account) -> model.Account:
+        after = before.edited(cmd.changes)
+        if not after.active_administrator:
+            await _keeps_an_administrator(deps, before)
+        return after
+
+    before, after = await _store_change(deps, await _account(deps, cmd.user_id), edit)
     changed = [
         name
         for name in ("display_name", "role", "shelters", "expires_at", "locked")
@@ -300,8 +341,11 @@ async def delete_account(cmd: DeleteAccount, actor: Actor, deps: Dependencies) -
 
 async def unlock_account(cmd: UnlockAccount, actor: Actor, deps: Dependencies) -> model.Account:
     """Lift an emergency lock and a lock-out after failed sign-ins."""
-    account = (await _account(deps, cmd.user_id)).unlocked()
-    await deps.accounts.update(account)
+
+    async def unlock(account: model.Account) -> model.Account:
+        return account.unlocked()
+
+    _, account = await _store_change(deps, await _account(deps, cmd.user_id), unlock)
     await _audit(deps, actor, "account.unlocked", target_type="account", target_id=cmd.user_id)
     return account
 
@@ -311,9 +355,12 @@ async def reset_password(cmd: ResetPassword, actor: Actor, deps: Dependencies) -
     await _check_password(deps, cmd.new_password)
     account = await _account(deps, cmd.user_id)
     now = deps.clock.now()
-    await deps.accounts.update(
-        account.reset_password(await deps.hasher.hash(cmd.new_password), now)
-    )
+    new_hash = await deps.hasher.hash(cmd.new_password)
+
+    async def reset(current: model.Account) -> model.Account:
+        return current.reset_password(new_hash, now)
+
+    await _store_change(deps, account, reset)
     await _end_sessions(deps, cmd.user_id)
     await _audit(
         deps, actor, "account.password_reset", target_type="account", target_id=cmd.user_id
@@ -368,16 +415,18 @@ async def set_policy(cmd: SetPasswordPolicy, actor: Actor, deps: Dependencies) -
 async def _record_failure(
     deps: Dependencies, account: model.Account, policy: model.PasswordPolicy
 ) -> model.Account:
-    """Count a failure; re-read and retry when a concurrent attempt changed the account."""
-    for _ in range(5):
-        failed = account.sign_in_failed(policy, deps.clock.now())
-        try:
-            await deps.accounts.update(failed)
-        except model.ConcurrentUpdateError:
-            account = await _account(deps, account.user_id)
-            continue
-        return failed
-    return account
+    """Count a failure; re-read and count again when a concurrent write changed the account
+    (parallel wrong guesses are each counted, S10.1)."""
+
+    async def fail(current: model.Account) -> model.Account:
+        return current.sign_in_failed(policy, deps.clock.now())
+
+    try:
+        _, failed = await _store_change(deps, account, fail)
+    except model.ConcurrentUpdateError:
+        log.warning("A failed sign-in was not counted: the account kept changing")
+        return account
+    return failed
 
 
 async def _verified_account(
@@ -435,8 +484,10 @@ async def sign_in(cmd: SignIn, actor: Actor, deps: Dependencies) -> IssuedTokens
         with contextlib.suppress(model.ConcurrentUpdateError):  # a racing attempt wrote first
             await deps.accounts.update(account)
     if deps.hasher.needs_rehash(account.password_hash):
+        rehashed = account.rehashed(await deps.hasher.hash(cmd.password))
         with contextlib.suppress(model.ConcurrentUpdateError):
-            await deps.accounts.update(account.rehashed(await deps.hasher.hash(cmd.password)))
+            await deps.accounts.update(rehashed)
+            account = rehashed
     if account.must_change_password or policy.password_expired(account.password_changed_at, now):
         await _audit(
             deps, who, "session.sign_in", Outcome.FAILURE, reason="password-change-required"
@@ -444,9 +495,31 @@ async def sign_in(cmd: SignIn, actor: Actor, deps: Dependencies) -> IssuedTokens
         raise model.PasswordChangeRequiredError(account.user_id)
     refresh_token, session = _new_session(deps, account.user_id, now)
     await deps.sessions.add(session)
+    account = await _still_allowed(deps, who, account, session)
     await _audit(deps, who, "session.sign_in", target_type="session", target_id=session.session_id)
     log.info("Signed in")
     return _staff_tokens(deps, account, session, refresh_token, now)
+
+
+async def _still_allowed(
+    deps: Dependencies, who: Actor, checked: model.Account, session: model.Session
+) -> model.Account:
+    """The account as it is now that its new session is stored.
+
+    An administrator may have locked, deleted or changed the account, or reset its password,
+    while the password was being checked (S10.5); ending the sessions then missed this one,
+    which is ended here. Otherwise the tokens carry the role and shelters as they are now.
+    """
+    current = await deps.accounts.get(checked.user_id)
+    try:
+        if current is None or current.password_hash != checked.password_hash:
+            raise model.InvalidCredentialsError
+        current.check_can_sign_in(deps.clock.now())
+    except model.DomainError:
+        await deps.sessions.revoke(session.session_id, deps.clock.now())
+        await _audit(deps, who, "session.sign_in", Outcome.FAILURE, reason="account-changed")
+        raise
+    return current
 
 
 def _new_session(deps: Dependencies, user_id: str, now: datetime) -> tuple[str, model.Session]:

@@ -14,6 +14,14 @@ relay reads the pointers, publishes what the aggregates hold, and deletes the po
 published events; a pointer whose event never reached its aggregate (the write failed after
 the pointer was inserted) is dropped after a grace period. Aggregates written before pointers
 existed are found by one scan at start.
+
+FerretDB v1 applies an update as "read the whole document, apply, write it back" with no
+transaction, so the relay's `$pullAll` of published events and a writer's `$set` + `$push`
+of the same aggregate at the same moment can undo one another: a check-out or a shelter's
+opening lost with its event, or published events back in the outbox. The `$pullAll` runs
+under `writing(collection, _id)` (the collection that holds the aggregate: a shard for a
+`ShardedCollection`), the key the aggregate's writers take for their updates; the lock is
+held for the update only, never while publishing to Kafka.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from shelter_contracts.events import Event
 from shelter_contracts.topics import Topic
-from shelter_runtime.mongo import DUPLICATE_KEY, Document, ShardedCollection
+from shelter_runtime.mongo import DUPLICATE_KEY, Document, ShardedCollection, writing
 
 OUTBOX_FIELD = "outbox"
 log = logging.getLogger(__name__)
@@ -248,10 +256,12 @@ class OutboxRelay:
             if published:
                 # One update for the document (each scans its collection on FerretDB v1), by
                 # the whole entries as read: FerretDB v1 ignores a $pull with a condition
-                # ({"event_id": ...}) without an error, but matches exact values.
-                await collection.update_one(
-                    {"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: published}}
-                )
+                # ({"event_id": ...}) without an error, but matches exact values. Under the
+                # document's write lock, which its writers take too (module docstring).
+                async with writing(collection, doc["_id"]):
+                    await collection.update_one(
+                        {"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: published}}
+                    )
         return True
 
     async def _publish(self, entry: Document) -> bool:

@@ -180,6 +180,8 @@ async def test_details_the_contract_refuses_do_not_fail_the_committed_change(
 
 
 class MemoryCollection:
+    full_name = "db.audit_outbox"  # what the relay's write lock is named by
+
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
 

@@ -13,6 +13,14 @@ whose insert succeeds applies it. The record carries the whole change, so if the
 dies between claim and apply, the next request that runs into the claim applies it (rolls it
 forward) instead of being blocked by it for ever; applying twice sets the same fields and at
 worst queues an event twice under the same event id, which consumers drop.
+
+Nor does FerretDB v1 apply an update atomically: it reads the whole document, applies the
+operators and writes it back, so of two updates of one document at the same moment one is
+lost, even when they touch different fields. A stay's check-out or a shelter's change
+(`$set` and `$push` of its events) and the outbox relay's `$pullAll` of published events
+hit the same document: a check-out (S12) or an open or close (S14) vanished with its event,
+or published events came back. Every update of such a document therefore runs under
+`writing(shard, _id)`, the key the relay takes too ("nothing accepted is ever lost").
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from shelter_registration.domain.model import (
     present_key,
 )
 from shelter_registration.service_layer.ports import EventDispatcher
-from shelter_runtime.mongo import SHARD_CONCURRENCY, Document, ShardedCollection
+from shelter_runtime.mongo import SHARD_CONCURRENCY, Document, ShardedCollection, writing
 from shelter_runtime.outbox import OUTBOX_FIELD, OutboxRelay, outbox_entries
 
 #: Shards of the stays: about 400 stays in each at 100,000 (a read by id scans one shard).
@@ -179,10 +187,15 @@ class MongoShelters:
         version_filter: Document = {"version": read_version}
         if read_version == 1:  # documents written before versions were stored
             version_filter = {"$or": [version_filter, {"version": {"$exists": False}}]}
-        await self.collection.of(change["shelter_id"]).update_one(
-            {"_id": change["shelter_id"], **version_filter},
-            {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
-        )
+        shard = self.collection.of(change["shelter_id"])
+        # Under the document's write lock, which the outbox relay's $pullAll takes too: on
+        # FerretDB v1 either write could otherwise undo the other (module docstring), and
+        # the version filter and the write are one step within this process.
+        async with writing(shard, change["shelter_id"]):
+            await shard.update_one(
+                {"_id": change["shelter_id"], **version_filter},
+                {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
+            )
 
     async def _read_all(self, query: Document) -> list[Document]:
         """The matching shelters of every shard, without their outbox: a few shards at once."""
@@ -410,15 +423,19 @@ class MongoStays:
         # Read first: the update scans the whole shard on FerretDB v1 (see above), so a
         # check-out already applied is not written again. The outbox relay needs the
         # events in the stay's own document, so this write cannot move elsewhere.
+        # Under the stay's write lock, which the outbox relay's $pullAll of its check-in
+        # events takes too: on FerretDB v1 either write could otherwise undo the other
+        # (module docstring); the check and the write are then one step within this process.
         shard = self.collection.of(change["_id"])
-        current = await shard.find_one({"_id": change["_id"]}, {"checked_out_at": 1})
-        if current is None or current.get("checked_out_at") is not None:
-            return
-        # By `_id` alone: FerretDB filters any other condition after decoding every document.
-        await shard.update_one(
-            {"_id": change["_id"]},
-            {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
-        )
+        async with writing(shard, change["_id"]):
+            current = await shard.find_one({"_id": change["_id"]}, {"checked_out_at": 1})
+            if current is None or current.get("checked_out_at") is not None:
+                return
+            # By `_id` alone: FerretDB filters any other condition after decoding every document.
+            await shard.update_one(
+                {"_id": change["_id"]},
+                {"$set": change["fields"], "$push": {OUTBOX_FIELD: {"$each": change["events"]}}},
+            )
 
 
 def _present_at(stays: Sequence[Stay], shelter_id: str) -> bool:
@@ -467,8 +484,8 @@ class MongoStatusItems:
         return None if doc is None else tuple(doc["items"])
 
     async def set(self, items: tuple[str, ...]) -> None:
-        await self.collection.update_one(
-            {"_id": "status-items"}, {"$set": {"items": list(items)}}, upsert=True
+        await _save_setting(
+            self.collection, "status-items", {"$set": {"items": list(items)}}, replace=False
         )
 
 
@@ -486,6 +503,24 @@ class MongoLinks:
 
     async def set(self, links: tuple[DisasterLink, ...]) -> None:
         # A replace of one whole document by `_id`: the last administrator's list wins.
-        await self.collection.replace_one(
-            {"_id": self._ID}, {"links": [asdict(link) for link in links]}, upsert=True
+        await _save_setting(
+            self.collection, self._ID, {"links": [asdict(link) for link in links]}, replace=True
         )
+
+
+async def _save_setting(
+    collection: AsyncCollection[Document], doc_id: str, change: Document, *, replace: bool
+) -> None:
+    """Upsert one settings document (an update, or the whole document if `replace`).
+
+    Two first saves at once (two administrators) both try to insert the document: one is
+    refused with a duplicate key (FerretDB; MongoDB too across replicas). The lock serialises
+    this process's saves; a refused upsert is retried as a plain write of the document that
+    now exists, so the later save wins as it would have anyway.
+    """
+    write = collection.replace_one if replace else collection.update_one
+    async with writing(collection, doc_id):
+        try:
+            await write({"_id": doc_id}, change, upsert=True)
+        except DuplicateKeyError:
+            await write({"_id": doc_id}, change)

@@ -1,7 +1,7 @@
 """Fakes and fixtures of the roster tests (unit and integration).
 
-`FakeRosterEntries` keeps documents in memory with the semantics of
-`shelter_runtime.mongo.set_once` and stores them as MongoDB gives them back (BSON round trip:
+`FakeRosterEntries` keeps documents in memory, each group of fields written once (as the
+Mongo adapter's insert-only facts are), and stores them as MongoDB gives them back (BSON round trip:
 UTC times at millisecond precision, lists for tuples). The repository contract suite
 (tests/integration/test_repository_contract.py) runs the same assertions against it and the
 real Mongo adapter, which is what licenses using it in the unit tests.
@@ -77,7 +77,7 @@ def as_stored(document: Document) -> Document:
 
 
 class WriteOnceDocuments:
-    """In-memory documents written like `shelter_runtime.mongo.set_once`.
+    """In-memory documents whose groups of fields are each written once.
 
     A group of fields guarded by `marker` is written once: into a new document, or merged into
     an existing one that lacks the marker; when the marker is already there nothing changes

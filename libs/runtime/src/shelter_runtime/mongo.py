@@ -67,23 +67,22 @@ async def writing(collection: AsyncCollection[Document], *doc_ids: Any) -> Async
         yield
 
 
-async def set_once(
-    collection: AsyncCollection[Document], doc_id: Any, marker: str, fields: Document
-) -> bool:
-    """Write a group of fields once, whatever else the document already holds.
+async def upsert(
+    collection: AsyncCollection[Document], doc_id: Any, change: Document, *, replace: bool = False
+) -> None:
+    """Write one document by `_id` (an update, or the whole document if `replace`), creating
+    it when missing, under its write lock (`writing`).
 
-    The filter matches only while `marker` is missing; once it is there, the upsert tries to
-    insert an existing `_id` and fails with a duplicate key, which means "already applied".
-    So a replayed event changes nothing, and events of one document may arrive in any order.
-    `fields` must contain `marker`.
+    Two first writes at once (two administrators saving a setting, two replicas) both try
+    the insert and one is refused with a duplicate key: it is applied again as a plain write
+    of the document that exists now, so the later write wins, as it would have anyway.
     """
-    try:
-        await collection.update_one(
-            {"_id": doc_id, marker: {"$exists": False}}, {"$set": fields}, upsert=True
-        )
-    except DuplicateKeyError:
-        return False
-    return True
+    write = collection.replace_one if replace else collection.update_one
+    async with writing(collection, doc_id):
+        try:
+            await write({"_id": doc_id}, change, upsert=True)
+        except DuplicateKeyError:
+            await write({"_id": doc_id}, change)
 
 
 #: The server's error code for an `_id` that is already taken.

@@ -48,7 +48,7 @@ from shelter_auth.domain.model import (
     Role,
     Session,
 )
-from shelter_runtime.mongo import Document, writing
+from shelter_runtime.mongo import Document, upsert, writing
 
 #: Expired revocations deleted (and locked) together by one command.
 PURGE_BATCH = 100
@@ -138,12 +138,7 @@ class MongoPolicies:
     async def set(self, policy: PasswordPolicy) -> None:
         fields = asdict(policy)
         fields["required_classes"] = sorted(c.value for c in policy.required_classes)
-        async with writing(self.collection, self._ID):
-            try:
-                await self.collection.replace_one({"_id": self._ID}, fields, upsert=True)
-            except DuplicateKeyError:
-                # Another replica's first save inserted it meanwhile: replace that one.
-                await self.collection.replace_one({"_id": self._ID}, fields)
+        await upsert(self.collection, self._ID, fields, replace=True)
 
 
 class MongoSessions:
@@ -281,17 +276,7 @@ class MongoRevocations:
 
     async def add(self, ids: Iterable[str], until: datetime) -> None:
         for revoked_id in ids:
-            async with writing(self.collection, revoked_id):
-                try:
-                    await self.collection.update_one(
-                        {"_id": revoked_id}, {"$max": {"until": until}}, upsert=True
-                    )
-                except DuplicateKeyError:
-                    # Two revocations of one id at once (another replica): both upserts tried
-                    # the insert; the document exists now, so the plain update applies.
-                    await self.collection.update_one(
-                        {"_id": revoked_id}, {"$max": {"until": until}}
-                    )
+            await upsert(self.collection, revoked_id, {"$max": {"until": until}})
 
     async def current(self, now: datetime) -> list[str]:
         cursor = self.collection.find({"until": {"$gt": now}}, {"_id": 1}).sort("_id", 1)

@@ -50,7 +50,13 @@ from shelter_registration.domain.model import (
     present_key,
 )
 from shelter_registration.service_layer.ports import EventDispatcher
-from shelter_runtime.mongo import SHARD_CONCURRENCY, Document, ShardedCollection, writing
+from shelter_runtime.mongo import (
+    SHARD_CONCURRENCY,
+    Document,
+    ShardedCollection,
+    upsert,
+    writing,
+)
 from shelter_runtime.outbox import OUTBOX_FIELD, OutboxRelay, outbox_entries
 
 #: Shards of the stays: about 400 stays in each at 100,000 (a read by id scans one shard).
@@ -484,9 +490,7 @@ class MongoStatusItems:
         return None if doc is None else tuple(doc["items"])
 
     async def set(self, items: tuple[str, ...]) -> None:
-        await _save_setting(
-            self.collection, "status-items", {"$set": {"items": list(items)}}, replace=False
-        )
+        await upsert(self.collection, "status-items", {"$set": {"items": list(items)}})
 
 
 class MongoLinks:
@@ -503,24 +507,5 @@ class MongoLinks:
 
     async def set(self, links: tuple[DisasterLink, ...]) -> None:
         # A replace of one whole document by `_id`: the last administrator's list wins.
-        await _save_setting(
-            self.collection, self._ID, {"links": [asdict(link) for link in links]}, replace=True
-        )
-
-
-async def _save_setting(
-    collection: AsyncCollection[Document], doc_id: str, change: Document, *, replace: bool
-) -> None:
-    """Upsert one settings document (an update, or the whole document if `replace`).
-
-    Two first saves at once (two administrators) both try to insert the document: one is
-    refused with a duplicate key (FerretDB; MongoDB too across replicas). The lock serialises
-    this process's saves; a refused upsert is retried as a plain write of the document that
-    now exists, so the later save wins as it would have anyway.
-    """
-    write = collection.replace_one if replace else collection.update_one
-    async with writing(collection, doc_id):
-        try:
-            await write({"_id": doc_id}, change, upsert=True)
-        except DuplicateKeyError:
-            await write({"_id": doc_id}, change)
+        links_doc = {"links": [asdict(link) for link in links]}
+        await upsert(self.collection, self._ID, links_doc, replace=True)

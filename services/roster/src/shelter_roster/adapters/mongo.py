@@ -80,7 +80,7 @@ from shelter_roster.domain.model import (
     folded_names,
 )
 from shelter_roster.service_layer.documents import check_in_fields, check_out_fields
-from shelter_runtime.mongo import Document, ShardedCollection
+from shelter_runtime.mongo import Document, ShardedCollection, upsert
 
 log = logging.getLogger(__name__)
 
@@ -745,4 +745,4 @@ class MongoRosterSettings:
     async def save_disclosure(self, settings: DisclosureSettings) -> None:
         values = asdict(settings)
         values["age_format"] = settings.age_format.value
-        await self.collection.replace_one({"_id": "disclosure"}, values, upsert=True)
+        await upsert(self.collection, "disclosure", values, replace=True)

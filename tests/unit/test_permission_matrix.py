@@ -24,7 +24,6 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
-from pydantic import SecretStr
 
 from shelter_integration import bootstrap as integration
 from shelter_integration.config import Settings as IntegrationSettings
@@ -37,7 +36,7 @@ from shelter_roster import bootstrap as roster
 from shelter_roster.config import Settings as RosterSettings
 from shelter_roster.entrypoints import deps as roster_deps
 from shelter_runtime.security import PrincipalKind, Requirement, Role, route_requirements
-from shelter_runtime.settings import Environment, ServiceSettings
+from shelter_runtime.settings import offline_settings
 from shelter_stats import bootstrap as stats
 from shelter_stats.config import Settings as StatsSettings
 from shelter_stats.entrypoints import http as stats_http
@@ -214,32 +213,22 @@ PROBES = frozenset({"/healthz", "/readyz"})
 # --- the apps, unconnected, with a tripwire behind the routes ---------------------------------
 
 
-def _offline(settings_type: type[ServiceSettings]) -> Any:
-    """Settings of an app that is built but never started: nothing listens on port 1."""
-    return settings_type(
-        environment=Environment.TEST,
-        kafka_bootstrap_servers="127.0.0.1:1",
-        mongodb_uri=SecretStr("mongodb://127.0.0.1:1/"),
-        otel_exporter_otlp_endpoint=None,
-    )
-
-
 def _tripwire() -> NoReturn:
     raise HTTPException(REACHED, "the route reached its data: the caller was admitted")
 
 
 APPS: dict[str, tuple[Callable[[], FastAPI], list[Callable[..., Any]]]] = {
     "registration": (
-        lambda: registration.bootstrap(_offline(RegistrationSettings)),
+        lambda: registration.bootstrap(offline_settings(RegistrationSettings)),
         [registration_deps.get_deps],
     ),
     "roster": (
-        lambda: roster.bootstrap(_offline(RosterSettings)),
+        lambda: roster.bootstrap(offline_settings(RosterSettings)),
         [roster_deps.get_entries, roster_deps.get_shelters, roster_deps.get_roster_settings],
     ),
-    "stats": (lambda: stats.bootstrap(_offline(StatsSettings)), [stats_http.get_api]),
+    "stats": (lambda: stats.bootstrap(offline_settings(StatsSettings)), [stats_http.get_api]),
     "integration": (
-        lambda: integration.bootstrap(_offline(IntegrationSettings)),
+        lambda: integration.bootstrap(offline_settings(IntegrationSettings)),
         [integration_http.get_api, integration_webhooks.get_webhook_api],
     ),
 }

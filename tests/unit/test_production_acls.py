@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from shelter_auth import bootstrap as auth
 from shelter_auth.config import Settings as AuthSettings
@@ -27,7 +26,7 @@ from shelter_registration import bootstrap as registration
 from shelter_registration.config import Settings as RegistrationSettings
 from shelter_roster import bootstrap as roster
 from shelter_roster.config import Settings as RosterSettings
-from shelter_runtime.settings import Environment, ServiceSettings
+from shelter_runtime.settings import offline_settings
 from shelter_stats import bootstrap as stats
 from shelter_stats.config import Settings as StatsSettings
 
@@ -51,21 +50,12 @@ def expected_rights(user: str) -> Rights:
     return {name: frozenset(ops) for name, ops in rights.items()}
 
 
-def _offline(settings_type: type[ServiceSettings]) -> Any:
-    return settings_type(
-        environment=Environment.TEST,
-        kafka_bootstrap_servers="127.0.0.1:1",
-        mongodb_uri=SecretStr("mongodb://127.0.0.1:1/"),
-        otel_exporter_otlp_endpoint=None,
-    )
-
-
 APPS: dict[str, Callable[[], Any]] = {
-    "registration": lambda: registration.bootstrap(_offline(RegistrationSettings)),
-    "roster": lambda: roster.bootstrap(_offline(RosterSettings)),
-    "stats": lambda: stats.bootstrap(_offline(StatsSettings)),
-    "integration": lambda: integration.bootstrap(_offline(IntegrationSettings)),
-    "auth": lambda: auth.bootstrap(_offline(AuthSettings)),
+    "registration": lambda: registration.bootstrap(offline_settings(RegistrationSettings)),
+    "roster": lambda: roster.bootstrap(offline_settings(RosterSettings)),
+    "stats": lambda: stats.bootstrap(offline_settings(StatsSettings)),
+    "integration": lambda: integration.bootstrap(offline_settings(IntegrationSettings)),
+    "auth": lambda: auth.bootstrap(offline_settings(AuthSettings)),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -121,3 +121,17 @@ class ServiceSettings(BaseSettings):
         if problems:
             raise UnsafeSettingsError("; ".join(problems))
         return self
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def offline_settings(settings_type: type[S]) -> S:
+    """Settings of an app that is built but never started (its OpenAPI document, the tests
+    that read its routes or subscriptions): nothing listens at the addresses, port 1."""
+    return settings_type(
+        environment=Environment.TEST,
+        kafka_bootstrap_servers="127.0.0.1:1",
+        mongodb_uri=SecretStr("mongodb://127.0.0.1:1/"),
+        otel_exporter_otlp_endpoint=None,
+    )

@@ -36,8 +36,12 @@ FRIENDLY_NAME = "Shelter vpcd"
 #: vpcd's first slot as PC/SC names it (the second, on the next port, is not used).
 READER_NAME = f"{FRIENDLY_NAME} 00 00"
 SOCKET_VARIABLE = "PCSCLITE_CSOCK_NAME"
-#: pcscd runs this in its private mount namespace: its folder becomes /run/pcscd there.
-_IN_NAMESPACE = 'mount --bind "$1" /run/pcscd && exec "$2" --foreground -c "$3"'
+#: pcscd runs this in its private mount namespace: its folder becomes /run/pcscd there. The
+#: mount point is made first: /run is a fresh tmpfs after a reboot, and without systemd
+#: (which makes it for the pcscd socket unit) nothing else creates /run/pcscd.
+_IN_NAMESPACE = (
+    'mkdir -p /run/pcscd && mount --bind "$1" /run/pcscd && exec "$2" --foreground -c "$3"'
+)
 
 
 class PcscdUnavailableError(RuntimeError):

@@ -45,6 +45,10 @@ def spans_as_json(body: bytes) -> list[dict[str, object]]:
                         "trace_id": span.trace_id.hex(),
                         "span_id": span.span_id.hex(),
                         "parent_span_id": span.parent_span_id.hex(),
+                        "links": [
+                            {"trace_id": link.trace_id.hex(), "span_id": link.span_id.hex()}
+                            for link in span.links
+                        ],
                         "start_ns": span.start_time_unix_nano,
                         "end_ns": span.end_time_unix_nano,
                         "attributes": {

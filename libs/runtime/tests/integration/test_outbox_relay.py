@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
@@ -12,16 +12,7 @@ from shelter_contracts.events import ShelterFacts, ShelterRegistered
 from shelter_contracts.topics import SHELTERS
 from shelter_runtime.mongo import Document
 from shelter_runtime.outbox import OUTBOX_FIELD, PENDING_COLLECTION, OutboxRelay, outbox_entries
-
-
-class RecordingBroker:
-    """Takes every publish (Kafka itself is not what these tests are about)."""
-
-    def __init__(self) -> None:
-        self.published: list[str] = []
-
-    async def publish(self, message: Document, **_: Any) -> None:
-        self.published.append(message["event_id"])
+from shelter_testing.brokers import RecordingBroker
 
 
 def _entries(shelter_id: str) -> list[Document]:

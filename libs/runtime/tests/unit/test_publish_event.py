@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 from faststream.kafka import KafkaBroker
@@ -12,16 +12,9 @@ from shelter_contracts.events import EvacueeCorrected, PersonalDataDeleted
 from shelter_contracts.personal import Sex
 from shelter_contracts.topics import DISASTER, EVACUEE_CORRECTIONS
 from shelter_runtime.kafka import publish_event
+from shelter_testing.brokers import RecordingBroker
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-
-class RecordingBroker:
-    def __init__(self) -> None:
-        self.sent: list[tuple[Any, dict[str, Any]]] = []
-
-    async def publish(self, message: Any, **options: Any) -> None:
-        self.sent.append((message, options))
 
 
 async def test_a_disaster_event_goes_under_the_disaster_key() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 from uuid import uuid4
 
 from faststream.kafka import KafkaBroker
@@ -39,20 +39,11 @@ from shelter_registration.domain.links import DisasterLink
 from shelter_registration.domain.model import Shelter, Stay
 from shelter_runtime.mongo import Document
 from shelter_runtime.outbox import OUTBOX_FIELD, OutboxRelay
+from shelter_testing.brokers import RecordingBroker
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 #: Documents raced at once: without the lock most of them lost a write.
 RACES = 30
-
-
-class RecordingBroker:
-    """Takes every publish (Kafka itself is not what these tests are about)."""
-
-    def __init__(self) -> None:
-        self.published: list[str] = []
-
-    async def publish(self, message: Document, **_: Any) -> None:
-        self.published.append(message["event_id"])
 
 
 def _relay(shelters: MongoShelters, stays: MongoStays) -> tuple[OutboxRelay, RecordingBroker]:
